@@ -1,0 +1,5 @@
+import sys
+
+from legalaid.cli import main
+
+sys.exit(main())

@@ -1,0 +1,51 @@
+"""The ``legalaid`` command. Each command group lives in its own module and registers itself here."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from legalaid.cli import _common, config_cmd, db_cmd
+from legalaid.errors import UserError
+
+app = typer.Typer(
+    name="legalaid",
+    help="Back-office automation for a district legal aid center (法律援助中心).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_cmd.app, name="db")
+config_cmd.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; a user's mistake becomes one line on stderr and a non-zero exit, never a traceback."""
+    try:
+        app(args=argv, standalone_mode=False, prog_name="legalaid")
+    except UserError as exc:
+        _common.err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        return exc.exit_code
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        _common.err_console.print(f"[red]error:[/red] database: {reason}", highlight=False, soft_wrap=True)
+        return 3
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        _common.err_console.print("aborted")
+        return 130
+    except Exception as exc:  # click's usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

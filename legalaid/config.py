@@ -1,0 +1,245 @@
+"""One typed Settings object: environment ``LEGALAID_*``, an optional ``legalaid.toml``, embedded defaults.
+
+Objects are built from a Settings and passed in; nothing deeper in the code reads the environment.
+Precedence, highest first: constructor arguments, environment, ``legalaid.toml``, defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from sqlalchemy.engine import make_url
+
+from legalaid.errors import ConfigError
+
+CONFIG_FILE_ENV = "LEGALAID_CONFIG"
+DEFAULT_CONFIG_FILE = "legalaid.toml"
+MASK = "********"
+# Secrets that must never come from a config file that may be committed or shared.
+SECRET_FIELDS = frozenset({"smtp_password"})
+PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "password", "secret", "xxx", "todo"})
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+def _split_commas(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads ``legalaid.toml`` (or the file ``LEGALAID_CONFIG`` names); refuses secrets in it."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
+        super().__init__(settings_cls)
+        self.path = path
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        if self.path is None or not self.path.exists():
+            return {}
+        try:
+            data = tomllib.loads(self.path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{self.path}: not valid TOML: {exc}") from None
+        section = data.get("legalaid", data)
+        for name in SECRET_FIELDS & set(section):
+            raise ConfigError(
+                f"{self.path}: '{name}' may not be set in a config file; "
+                f"use the environment variable LEGALAID_{name.upper()} or LEGALAID_{name.upper()}_FILE"
+            )
+        return dict(section)
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="LEGALAID_", extra="forbid", validate_default=True)
+
+    data_dir: Path = Path("./var")
+    database_url: str = ""
+    broker_url: str = ""
+    timezone: str = "Asia/Shanghai"
+    locale: Literal["zh_CN", "en"] = "zh_CN"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    mail_transport: Literal["file", "smtp", "console"] = "file"
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_password_file: Path | None = None
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    mail_from: str = ""
+
+    center_staff: CommaList = Field(default_factory=list)
+    center_head: str = ""
+    report_recipients: CommaList = Field(default_factory=list)
+    report_year_start_month: int = Field(default=1, ge=1, le=12)
+
+    roster_slots: CommaList = Field(default_factory=lambda: ["day"])
+    roster_people_per_slot: int = Field(default=1, ge=1, le=10)
+    roster_max_consecutive: int = Field(default=1, ge=1, le=31)
+    roster_weekdays: CommaList = Field(default_factory=list)
+
+    calendar_overrides_file: Path | None = None
+    schedule_file: Path | None = None
+    leader_lock_ttl: float = Field(default=30.0, gt=0)
+    scheduler_poll_seconds: float = Field(default=5.0, gt=0)
+    task_soft_time_limit: int = Field(default=300, ge=1)
+    task_time_limit: int = Field(default=360, ge=1)
+
+    _split = field_validator(
+        "center_staff", "report_recipients", "roster_slots", "roster_weekdays", mode="before"
+    )(_split_commas)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("roster_slots")
+    @classmethod
+    def _valid_slots(cls, value: list[str]) -> list[str]:
+        if value not in (["day"], ["am", "pm"]):
+            raise ValueError("must be 'day' or 'am,pm'")
+        return value
+
+    @field_validator("roster_weekdays")
+    @classmethod
+    def _valid_weekdays(cls, value: list[str]) -> list[str]:
+        names = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+        lowered = [v.lower()[:3] for v in value]
+        if bad := [v for v in lowered if v not in names]:
+            raise ValueError(f"unknown weekday {bad[0]!r} (use mon,tue,…)")
+        return lowered
+
+    @model_validator(mode="after")
+    def _resolve(self) -> Settings:
+        if self.smtp_password is None and self.smtp_password_file is not None:
+            try:
+                text = self.smtp_password_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                path = self.smtp_password_file
+                raise ValueError(f"smtp_password_file: cannot read {path}: {exc}") from None
+            self.smtp_password = SecretStr(text)
+        if self.smtp_password is not None:
+            if self.smtp_password.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError("smtp_password is a placeholder; set the real password")
+        if self.task_time_limit <= self.task_soft_time_limit:
+            raise ValueError("task_time_limit must be greater than task_soft_time_limit")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlSource(settings_cls, _config_path()))
+
+    # Derived values -----------------------------------------------------------------------------------
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'legalaid.db').resolve()}"
+
+    @property
+    def resolved_broker_url(self) -> str:
+        return self.broker_url or "filesystem://"
+
+    @property
+    def broker_folder(self) -> Path:
+        return (self.data_dir / "broker").resolve()
+
+    @property
+    def mail_dir(self) -> Path:
+        return (self.data_dir / "mail").resolve()
+
+    @property
+    def documents_dir(self) -> Path:
+        return (self.data_dir / "documents").resolve()
+
+    @property
+    def uses_redis(self) -> bool:
+        return self.resolved_broker_url.startswith(("redis://", "rediss://"))
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings with every secret masked: what ``legalaid config`` prints."""
+        values: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = MASK
+            elif isinstance(value, Path):
+                value = str(value)
+            values[name] = value
+        values["database_url"] = mask_url(self.resolved_database_url)
+        values["broker_url"] = mask_url(self.resolved_broker_url)
+        return values
+
+
+def mask_url(url: str) -> str:
+    """A connection URL with its password replaced by a mask."""
+    if "://" not in url or "@" not in url:
+        return url
+    try:
+        parsed = make_url(url)
+    except Exception:  # not an SQLAlchemy URL (redis://…): mask by hand
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:{MASK}@{host}" if ":" in creds else url
+    if parsed.password is None:
+        return url
+    return parsed.set(password=MASK).render_as_string(hide_password=False)
+
+
+def _config_path() -> Path | None:
+    explicit = os.environ.get(CONFIG_FILE_ENV)  # noqa: TID251 - the one place that reads the environment
+    if explicit:
+        path = Path(explicit)
+        if not path.exists():
+            raise ConfigError(f"{CONFIG_FILE_ENV}={explicit}: no such file")
+        return path
+    return Path(DEFAULT_CONFIG_FILE)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build and validate the settings; a bad value becomes one ConfigError line naming the setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"]) or "settings"
+        message = first["msg"].removeprefix("Value error, ")
+        env = f"LEGALAID_{name.upper()}" if name != "settings" else "settings"
+        raise ConfigError(f"{env}: {message}") from None

@@ -1,0 +1,90 @@
+"""Legal aid cases with every dated step, the recipients' groups, and the progress log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from legalaid.models.base import Base, UTCDateTime, utcnow
+from legalaid.models.enums import CaseType, Decision, RecipientGroup, db_enum
+
+# The dated steps of a case, in the order a case goes through them.
+CASE_DATE_FIELDS: tuple[str, ...] = (
+    "applied_on",
+    "limitation_on",
+    "decided_on",
+    "assigned_on",
+    "first_contact_on",
+    "last_progress_on",
+    "next_hearing_on",
+    "ended_on",
+    "closure_submitted_on",
+    "return_visit_on",
+)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    # Each daily reminder rule filters on "step A done, step B not yet": these indexes serve those scans,
+    # and applied_on serves the reports' period filter.
+    __table_args__ = (
+        Index("ix_cases_applied_on", "applied_on"),
+        Index("ix_cases_decided_open", "decided_on", "assigned_on"),
+        Index("ix_cases_assigned_open", "assigned_on", "ended_on"),
+        Index("ix_cases_ended_open", "ended_on", "closure_submitted_on"),
+        Index("ix_cases_closure_open", "closure_submitted_on", "return_visit_on"),
+        Index("ix_cases_next_hearing_on", "next_hearing_on"),
+        Index("ix_cases_limitation_on", "limitation_on"),
+        Index("ix_cases_lawyer_id", "lawyer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(64), unique=True)
+    case_type: Mapped[CaseType] = mapped_column(db_enum(CaseType))
+    matter: Mapped[str | None] = mapped_column(String(200))
+    applicant: Mapped[str] = mapped_column(String(200))
+    # center / arbitration_desk / workstation, or a firm code (firms accept applications).
+    intake: Mapped[str | None] = mapped_column(String(32))
+    applied_on: Mapped[date] = mapped_column(Date)
+    limitation_on: Mapped[date | None] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    decision: Mapped[Decision | None] = mapped_column(db_enum(Decision))
+    assigned_on: Mapped[date | None] = mapped_column(Date)
+    lawyer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    first_contact_on: Mapped[date | None] = mapped_column(Date)
+    last_progress_on: Mapped[date | None] = mapped_column(Date)
+    next_hearing_on: Mapped[date | None] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    closure_submitted_on: Mapped[date | None] = mapped_column(Date)
+    return_visit_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    groups: Mapped[list[CaseGroup]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    events: Mapped[list[CaseEvent]] = relationship(cascade="all, delete-orphan", order_by="CaseEvent.id")
+
+
+class CaseGroup(Base):
+    """One recipient group (农民工, 残疾人, …) of a case's applicant; a case may have several."""
+
+    __tablename__ = "case_groups"
+    __table_args__ = (Index("ix_case_groups_group", "group_name", "case_id"),)
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    group_name: Mapped[RecipientGroup] = mapped_column(db_enum(RecipientGroup), primary_key=True)
+
+
+class CaseEvent(Base):
+    """The progress log: one row each time a dated step of a case is set or changed."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_case_id", "case_id", "on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))  # the step, e.g. "assigned_on", "last_progress_on"
+    on: Mapped[date | None] = mapped_column(Date)
+    detail: Mapped[str | None] = mapped_column(Text)  # e.g. the new lawyer's code, the previous date
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

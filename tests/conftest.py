@@ -1,0 +1,132 @@
+"""Shared fixtures: settings on a temporary folder, and real Redis and PostgreSQL with a clean state.
+
+Tests that need a service are marked ``services``. Outside CI they skip with a reason when the service is
+not there; with ``LEGALAID_REQUIRE_SERVICES=1`` (as ``.ci/run`` sets) they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from legalaid import migrate
+from legalaid.config import Settings
+from legalaid.runtime import Runtime, build_runtime
+
+REDIS_URL = os.environ.get("LEGALAID_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+POSTGRES_URL = os.environ.get(
+    "LEGALAID_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_SERVICES = os.environ.get("LEGALAID_REQUIRE_SERVICES", "") not in ("", "0", "false", "no")
+_LEGALAID_ENV = [k for k in os.environ if k.startswith("LEGALAID_") and not k.startswith("LEGALAID_TEST")]
+
+
+def service_missing(what: str, reason: str) -> None:
+    """Skip (outside CI) or fail (LEGALAID_REQUIRE_SERVICES=1) a test whose service is not reachable."""
+    message = f"{what} not reachable: {reason}"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{message} (LEGALAID_REQUIRE_SERVICES is set)")
+    pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's LEGALAID_* variables or legalaid.toml."""
+    for name in _LEGALAID_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Embedded settings (SQLite, filesystem broker, .eml files) under a temporary folder."""
+    return Settings(data_dir=tmp_path / "var")
+
+
+@pytest.fixture
+def rt(settings: Settings) -> Iterator[Runtime]:
+    """A runtime on a migrated SQLite database."""
+    runtime = build_runtime(settings)
+    migrate.upgrade(runtime.engine)
+    yield runtime
+    runtime.dispose()
+
+
+@pytest.fixture(scope="session")
+def _redis_db() -> Iterator[int]:
+    """A Redis database number of our own, so concurrent test runs on one server do not meet."""
+    try:
+        admin = redis.Redis.from_url(f"{REDIS_URL}/0", socket_connect_timeout=2)
+        admin.ping()
+    except redis.RedisError as exc:
+        yield -1
+        _ = exc
+        return
+    token = uuid.uuid4().hex
+    for number in range(15, 0, -1):
+        if admin.set(f"legalaid-test-lock:{number}", token, nx=True, ex=3600):
+            try:
+                yield number
+            finally:
+                admin.delete(f"legalaid-test-lock:{number}")
+                admin.close()
+            return
+    admin.close()
+    yield -1
+
+
+@pytest.fixture
+def redis_url(_redis_db: int) -> Iterator[str]:
+    """A URL to a flushed Redis database; fails or skips when Redis is not there."""
+    if _redis_db < 0:
+        service_missing("Redis", f"{REDIS_URL} did not answer, or no free test database")
+    url = f"{REDIS_URL}/{_redis_db}"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL to a new, empty PostgreSQL database, dropped after the test."""
+    admin_url = make_url(POSTGRES_URL)
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        with admin.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:
+        service_missing("PostgreSQL", f"{admin_url.render_as_string(hide_password=True)}: {exc}")
+    name = f"legalaid_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_rt(postgres_url: str, tmp_path: Path) -> Iterator[Runtime]:
+    """A runtime on a migrated PostgreSQL database."""
+    runtime = build_runtime(Settings(data_dir=tmp_path / "var", database_url=postgres_url))
+    migrate.upgrade(runtime.engine)
+    yield runtime
+    runtime.dispose()
