@@ -3,6 +3,8 @@
 from legalaid.models.base import Base, UTCDateTime, utcnow
 from legalaid.models.cases import CASE_DATE_FIELDS, Case, CaseEvent, CaseGroup
 from legalaid.models.consultations import Consultation
+from legalaid.models.documents import GeneratedDocument
+from legalaid.models.outbox import OutboxAttachment, OutboxMessage
 from legalaid.models.people import Firm, Person
 from legalaid.models.roster import DutyShift, Leave
 from legalaid.models.runs import ImportRecord, JobRun, LeaderLock
@@ -16,9 +18,12 @@ __all__ = [
     "Consultation",
     "DutyShift",
     "Firm",
+    "GeneratedDocument",
     "ImportRecord",
     "JobRun",
     "LeaderLock",
+    "OutboxAttachment",
+    "OutboxMessage",
     "Leave",
     "Person",
     "UTCDateTime",
