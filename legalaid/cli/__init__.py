@@ -7,7 +7,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError
 
-from legalaid.cli import _common, config_cmd, db_cmd
+from legalaid.cli import _common, config_cmd, db_cmd, import_cmd
 from legalaid.errors import UserError
 
 app = typer.Typer(
@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 app.add_typer(db_cmd.app, name="db")
 config_cmd.register(app)
+import_cmd.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,32 @@
+"""CSV/XLSX import with validation: one transaction per file, every bad row reported, nothing half-done.
+
+``import_file(rt, "cases", Path("cases.csv"))`` upserts on the kind's key (consultations are appended,
+once per file); ``write_csv`` and ``write_xlsx`` write files in the same format. Errors read
+``file:row:column: message``: the row as a spreadsheet numbers it (the header is row 1), the column as the
+file names it, ``-`` when the problem is the file or a whole row.
+"""
+
+from legalaid.importing._errors import ImportFailed
+from legalaid.importing._importer import OnChanges, import_file
+from legalaid.importing._kinds import KINDS, REGISTRY
+from legalaid.importing._result import AssignmentChange, DecisionChange, ImportResult
+from legalaid.importing._writing import write_csv, write_xlsx
+
+
+def kind_headers(kind: str, *, chinese: bool = False) -> list[str]:
+    """The column names of a kind, in DESIGN.md's order, in English or in Chinese."""
+    return REGISTRY[kind].spec.headers(chinese=chinese)
+
+
+__all__ = [
+    "KINDS",
+    "AssignmentChange",
+    "DecisionChange",
+    "ImportFailed",
+    "ImportResult",
+    "OnChanges",
+    "import_file",
+    "kind_headers",
+    "write_csv",
+    "write_xlsx",
+]

@@ -1,0 +1,116 @@
+"""``import_file``: read, check every row, then write the whole file in one transaction or nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from legalaid.errors import UserError
+from legalaid.importing._batch import Batch, Kind
+from legalaid.importing._checks import Refs, check_refs, check_unique
+from legalaid.importing._columns import Layout, ParsedRow, map_headers, parse_rows
+from legalaid.importing._errors import ErrorLog
+from legalaid.importing._kinds import KINDS, REGISTRY
+from legalaid.importing._progress import bar, wanted
+from legalaid.importing._reading import read_sheet
+from legalaid.importing._result import ImportResult
+from legalaid.models import ImportRecord
+from legalaid.runtime import Runtime
+
+OnChanges = Callable[[Session, ImportResult], None]
+
+
+def import_file(
+    rt: Runtime,
+    kind: str,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    progress: bool | None = False,
+    on_changes: OnChanges | None = None,
+) -> ImportResult:
+    """Import one file of ``kind``: every row is checked first, and one bad row means nothing is written.
+
+    Raises ImportFailed with every ``file:row:column: message``. ``dry_run`` checks and counts but writes
+    nothing, not even the record in ``imports``. ``on_changes`` runs inside the transaction, before the
+    commit, so that what it writes (notices in the outbox) commits with the import or not at all; it is
+    not called in a dry run. ``progress``: True shows a bar on stderr, None shows one for files of more
+    than a couple of thousand rows when stderr is a terminal.
+    """
+    handler = REGISTRY.get(kind)
+    if handler is None:
+        raise UserError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
+    data = _read_bytes(path)
+    result = ImportResult(kind=kind, file=str(path), dry_run=dry_run)
+    log = ErrorLog(result.file)
+    sheet = read_sheet(data, log)
+    layout = map_headers(sheet, handler.spec, log)
+    log.raise_if_any()  # without the right columns, the rows cannot be read
+    result.rows = len(sheet.rows)
+    sha256 = hashlib.sha256(data).hexdigest()
+    with bar(wanted(progress, result.rows), path.name) as tick:
+        tick.stage("checking", result.rows)
+        rows = parse_rows(sheet, layout, log, tick)
+        try:
+            with rt.transaction() as session:
+                if handler.appended and (earlier := _imported_before(session, kind, sha256)):
+                    when = earlier.imported_at.astimezone(rt.settings.tz).strftime("%Y-%m-%d %H:%M")
+                    result.skipped_reason = f"already imported on {when} (import {earlier.id}); nothing to do"
+                    return result
+                refs = Refs.load(session)
+                _check(handler, rows, layout, refs, log)
+                batch = Batch(handler.spec, layout, rows, refs, write=not dry_run, tick=tick, result=result)
+                if dry_run:
+                    handler.apply(session, batch)
+                    return result
+                _write(session, handler, batch, sha256, on_changes)
+        except IntegrityError as exc:
+            # Only a concurrent writer gets here: every row was checked against what was in the database.
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise UserError(
+                f"{path}: the database changed during the import ({reason}); run it again"
+            ) from None
+    return result
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{path}: is a directory, not a file") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _imported_before(session: Session, kind: str, sha256: str) -> ImportRecord | None:
+    query = select(ImportRecord).where(ImportRecord.kind == kind, ImportRecord.sha256 == sha256)
+    return session.scalars(query.order_by(ImportRecord.id).limit(1)).first()
+
+
+def _check(handler: Kind, rows: list[ParsedRow], layout: Layout, refs: Refs, log: ErrorLog) -> None:
+    check_refs(rows, layout, refs, log)
+    check_unique(rows, handler.spec, layout, log)
+    if handler.check is not None:
+        handler.check(rows, layout, refs, log)
+    log.raise_if_any()
+
+
+def _write(session: Session, handler: Kind, batch: Batch, sha256: str, on_changes: OnChanges | None) -> None:
+    result = batch.result
+    record = ImportRecord(
+        kind=result.kind, file_name=result.file[-500:], sha256=sha256, rows=result.rows, inserted=0, updated=0
+    )
+    session.add(record)
+    session.flush()  # its id tags appended rows
+    batch.import_id = result.import_id = record.id
+    handler.apply(session, batch)
+    record.inserted, record.updated = result.inserted, result.updated
+    if on_changes is not None:
+        on_changes(session, result)

@@ -1,0 +1,177 @@
+"""Reading an import file into a header and rows of cells, whatever its format and encoding.
+
+The format is told by the content, not the name: a ZIP is read as XLSX, anything else as CSV text.
+CSV text is UTF-8 with a BOM, else strict UTF-8, else GB18030 (what Excel on a Chinese Windows saves).
+XLSX is read from its first worksheet with openpyxl in read-only mode and *without* ``data_only``, so
+that a formula is seen as a formula: a formula cell is an error naming the cell, because its cached
+value may be stale or, in files written by scripts, absent. Paste values instead.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from legalaid.importing._errors import NO_COLUMN, ErrorLog
+from legalaid.importing._values import CellValue, as_text
+
+# Longer than any column of the schema by far; a bigger cell is a pasted document, not a value.
+MAX_CELL_CHARS = 10_000
+_ZIP = b"PK\x03\x04"
+_NOT_TABLES = {
+    b"\xd0\xcf\x11\xe0": "an old .xls workbook (save it as .xlsx or CSV)",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\x1f\x8b": "gzip data",
+    codecs.BOM_UTF16_LE: "UTF-16 text (save it as 'CSV UTF-8')",
+    codecs.BOM_UTF16_BE: "UTF-16 text (save it as 'CSV UTF-8')",
+}
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """An XLSX cell whose value cannot be taken as it is: a formula, or an error value like #DIV/0!."""
+
+    message: str
+
+
+Cell = CellValue | Unreadable | None
+Record = tuple[int, list[Cell]]
+
+
+@dataclass
+class Sheet:
+    """The header (as written, ``""`` where a column has none) and the non-empty rows below it."""
+
+    headers: list[str]
+    rows: list[tuple[int, list[CellValue | None]]]
+    # Cells already reported (too large, a formula, …) that parsing must skip.
+    bad_cells: set[tuple[int, int]] = field(default_factory=set)
+
+
+def read_sheet(data: bytes, log: ErrorLog) -> Sheet:
+    """The file's table; a file that is no table at all raises ImportFailed, bad cells go to ``log``."""
+    for magic, what in _NOT_TABLES.items():
+        if data.startswith(magic):
+            raise log.fail(1, NO_COLUMN, f"not a CSV or XLSX file: {what}")
+    records = _xlsx_records(data, log) if data.startswith(_ZIP) else _csv_records(data, log)
+    return _tabulate(records, log)
+
+
+def _decode(data: bytes, log: ErrorLog) -> str:
+    if b"\x00" in data:
+        raise log.fail(1, NO_COLUMN, "not a CSV or XLSX file: binary content")
+    if data.startswith(codecs.BOM_UTF8):
+        encodings = ["utf-8-sig"]
+    else:
+        encodings = ["utf-8", "gb18030"]
+    failures: list[UnicodeDecodeError] = []
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            failures.append(exc)
+    # Report where the encoding that got furthest stopped: that is most likely the real one.
+    worst = max(failures, key=lambda exc: exc.start)
+    line = data.count(b"\n", 0, worst.start) + 1
+    names = " or ".join(e.encoding.upper().replace("-SIG", " with BOM") for e in failures)
+    byte = data[worst.start : worst.start + 1].hex()
+    raise log.fail(line, NO_COLUMN, f"not {names} text: undecodable byte 0x{byte} on line {line}")
+
+
+def _csv_records(data: bytes, log: ErrorLog) -> list[Record]:
+    reader = csv.reader(io.StringIO(_decode(data, log), newline=""))
+    records: list[Record] = []
+    try:
+        # A spreadsheet row is a CSV record, even one whose quoted cell spans several lines.
+        for number, fields in enumerate(reader, start=1):
+            records.append((number, [value.strip() or None for value in fields]))
+    except csv.Error as exc:
+        raise log.fail(len(records) + 1, NO_COLUMN, f"not valid CSV: {exc}") from None
+    return records
+
+
+def _xlsx_records(data: bytes, log: ErrorLog) -> list[Record]:
+    try:
+        # openpyxl warns about workbook features it drops (data validation, styles); they do not matter.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+            try:
+                sheet = workbook.worksheets[0]
+                return [
+                    (number, [_xlsx_cell(cell, number, column) for column, cell in enumerate(row, 1)])
+                    for number, row in enumerate(sheet.iter_rows(), start=1)
+                ]
+            finally:
+                workbook.close()
+    except Exception as exc:  # openpyxl raises many kinds on a damaged or foreign ZIP; all mean the same
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise log.fail(1, NO_COLUMN, f"not a readable XLSX workbook: {reason}") from None
+
+
+def _xlsx_cell(cell: Any, row: int, column: int) -> Cell:
+    value = cell.value
+    if value is None:
+        return None
+    kind = getattr(cell, "data_type", None)
+    if kind == "f":
+        where = f"{get_column_letter(column)}{row}"
+        return Unreadable(f"cell {where} holds a formula ({as_text(value)[:40]}); paste its value instead")
+    if kind == "e":
+        return Unreadable(f"cell {get_column_letter(column)}{row} holds the error value {value}")
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, CellValue):
+        return value
+    return as_text(value)  # e.g. a timedelta from a duration format
+
+
+def _tabulate(records: Iterable[Record], log: ErrorLog) -> Sheet:
+    rows = iter(records)
+    first = next(rows, None)
+    if first is None:
+        raise log.fail(1, NO_COLUMN, "empty file: no header row")
+    headers = ["" if cell is None else as_text(cell).strip("\ufeff ") for cell in _plain(first[1])]
+    sheet = Sheet(headers=headers, rows=[])
+    for number, cells in rows:
+        if all(cell is None for cell in cells):
+            continue
+        sheet.rows.append((number, _checked(number, cells, sheet, log)))
+    if not any(headers):
+        raise log.fail(1, NO_COLUMN, "empty file" if not sheet.rows else "row 1 must be the header row")
+    return sheet
+
+
+def _plain(cells: list[Cell]) -> list[CellValue | None]:
+    return [None if isinstance(cell, Unreadable) else cell for cell in cells]
+
+
+def _checked(number: int, cells: list[Cell], sheet: Sheet, log: ErrorLog) -> list[CellValue | None]:
+    """The row's cells, with every cell that cannot be used reported and blanked."""
+    headers = sheet.headers
+    for index, cell in enumerate(cells):
+        if cell is None:
+            continue
+        header = headers[index] if index < len(headers) else ""
+        if not header:
+            where = get_column_letter(index + 1)
+            log.add(number, NO_COLUMN, f"a value in column {where}, which has no header", position=index)
+        elif isinstance(cell, Unreadable):
+            log.add(number, header, cell.message, position=index)
+        elif isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+            message = f"cell too large: {len(cell)} characters (limit {MAX_CELL_CHARS})"
+            log.add(number, header, message, position=index)
+        else:
+            continue
+        sheet.bad_cells.add((number, index))
+    return _plain(cells)

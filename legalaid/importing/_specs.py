@@ -1,0 +1,118 @@
+"""The columns and keys of the six kinds, as DESIGN.md's import table gives them."""
+
+from __future__ import annotations
+
+from legalaid.importing import _values as v
+from legalaid.importing._columns import Column, KindSpec
+from legalaid.models.enums import (
+    CaseType,
+    ConsultationChannel,
+    ConsultationOutcome,
+    Decision,
+    FirmKind,
+    IntakeChannel,
+    RecipientGroup,
+    Role,
+    Slot,
+)
+
+_intake_channel = v.spellings(IntakeChannel)
+
+
+def intake(cell: v.CellValue) -> str:
+    """An intake channel (center 中心, arbitration_desk 仲裁咨询点, workstation 工作站) or a firm code.
+
+    A firm code is returned as given and checked against the firms by the cases checks.
+    """
+    value = v.as_text(cell)
+    channel = _intake_channel.get(value.lower())
+    return channel.value if channel is not None else v.code(value)
+
+
+FIRMS = KindSpec(
+    "firms",
+    key=("code",),
+    columns=(
+        Column("code", "代码", v.code, required=True),
+        Column("name", "名称", v.text(200), required=True),
+        Column("kind", "类型", v.one_of(FirmKind), required=True),
+        Column("email", "邮箱", v.email),
+        # Not checked against people: firms are imported before the people who name them.
+        Column("director", "负责人", v.code, db="director_code"),
+        Column("accepts_applications", "受理点", v.yes_no, default=False),
+    ),
+)
+
+PEOPLE = KindSpec(
+    "people",
+    key=("code",),
+    columns=(
+        Column("code", "编号", v.code, required=True),
+        Column("name", "姓名", v.text(100), required=True),
+        Column("email", "邮箱", v.email),
+        Column("phone", "电话", v.phone),
+        Column("firm", "所属机构", v.code, db="firm_id", ref="firm"),
+        Column("role", "身份", v.one_of(Role), required=True),
+        Column("desk_pool", "仲裁值班", v.yes_no, default=False),
+        Column("active", "在职", v.yes_no, default=True),
+    ),
+)
+
+CASES = KindSpec(
+    "cases",
+    key=("case_no",),
+    columns=(
+        Column("case_no", "案号", v.text(64), required=True),
+        Column("case_type", "案件类型", v.one_of(CaseType), required=True),
+        Column("matter", "案由", v.text(200)),
+        Column("applicant", "受援人", v.text(200), required=True),
+        Column("applicant_groups", "受援人类别", v.list_of(RecipientGroup), default=()),
+        Column("intake", "受理渠道", intake),
+        Column("applied_on", "申请日期", v.day, required=True),
+        Column("limitation_on", "时效届满日期", v.day),
+        Column("decided_on", "审查决定日期", v.day),
+        Column("decision", "决定", v.one_of(Decision)),
+        Column("assigned_on", "指派日期", v.day),
+        Column("lawyer", "承办人", v.code, db="lawyer_id", ref="person"),
+        Column("first_contact_on", "首次联系日期", v.day),
+        Column("last_progress_on", "最近进展日期", v.day),
+        Column("next_hearing_on", "下次开庭日期", v.day),
+        Column("ended_on", "办结日期", v.day),
+        Column("closure_submitted_on", "结案材料提交日期", v.day),
+        Column("return_visit_on", "回访日期", v.day),
+    ),
+)
+
+CONSULTATIONS = KindSpec(
+    "consultations",
+    key=(),
+    columns=(
+        Column("date", "日期", v.day, required=True, db="on"),
+        Column("channel", "渠道", v.one_of(ConsultationChannel), required=True),
+        Column("outcome", "结果", v.one_of(ConsultationOutcome), required=True),
+        Column("handled_by", "接待人", v.code, db="handled_by_id", ref="person"),
+        Column("topic", "事由", v.text(200)),
+        Column("count", "件数", v.count, default=1),
+    ),
+)
+
+ROSTER = KindSpec(
+    "roster",
+    key=("date", "slot", "person"),
+    columns=(
+        Column("date", "日期", v.day, required=True, db="on"),
+        Column("slot", "班次", v.one_of(Slot), required=True),
+        Column("person", "值班人", v.code, required=True, db="person_id", ref="person"),
+    ),
+)
+
+LEAVE = KindSpec(
+    "leave",
+    key=("person", "start"),
+    columns=(
+        Column("person", "人员", v.code, required=True, db="person_id", ref="person"),
+        Column("start", "开始", v.day, required=True),
+        Column("end", "结束", v.day, required=True),
+        Column("reason", "事由", v.text(200)),
+    ),
+)
