@@ -26,13 +26,16 @@ class OutboxMessage(Base):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # queued → sending → sent; a temporary failure goes back to queued with a later next_attempt_at
-    # (failed while retries remain), a permanent one or the end of the retry horizon to dead.
+    # queued → sending → sent; a temporary failure goes back to queued with a later next_attempt_at, a
+    # permanent one or the end of the retry horizon to dead (the full state machine: legalaid/mail/outbox.py).
     status: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last handed to the broker
+    # Set by a manual retry (`legalaid mail retry`): the retry horizon then counts from here, not created_at,
+    # so a message revived after its horizon gets a fresh one instead of dying on its first hiccup.
+    retried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -34,6 +34,7 @@ def upgrade() -> None:
     sa.Column('next_attempt_at', legalaid.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('lease_until', legalaid.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('enqueued_at', legalaid.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('retried_at', legalaid.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('sent_at', legalaid.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', legalaid.models.base.UTCDateTime(timezone=True), nullable=False),

@@ -1,0 +1,146 @@
+"""Deliver outbox rows: claim, compose, send, record. What the task and ``legalaid mail flush`` call."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+
+from legalaid.mail import outbox
+from legalaid.mail.compose import compose
+from legalaid.mail.failures import PermanentFailure, TemporaryFailure
+from legalaid.mail.retry import RetryPolicy, policy_from_settings
+from legalaid.mail.transports import Transport
+from legalaid.models.base import utcnow
+from legalaid.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"  # temporary failure: queued again with a later next_attempt_at
+    DEAD = "dead"
+    SKIPPED = "skipped"  # gone, not due, or claimed by someone else: nothing done
+
+
+def deliver_one(
+    rt: Runtime,
+    outbox_id: int,
+    *,
+    transport: Transport,
+    policy: RetryPolicy | None = None,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> Outcome:
+    """Deliver one outbox row if it is due and nobody else has it; record what happened.
+
+    ``now`` fixes the clock for the whole attempt (tests replay retries with it); by default each step
+    reads the time. The claim is committed before the message goes to the transport, and the outcome in a
+    transaction of its own, so a crash between the two leaves a ``sending`` row that the sweeper reclaims
+    when its lease ends.
+    """
+    policy = policy or policy_from_settings(rt.settings)
+
+    def clock() -> datetime:
+        return now or utcnow()
+
+    with rt.transaction() as session:
+        claimed = outbox.claim(session, outbox_id, now=clock(), policy=policy)
+    if claimed is None:
+        return Outcome.SKIPPED
+    mail = claimed.mail
+    error: str | None = None
+    permanent = False
+    note: str | None = None
+    try:
+        composed = compose(mail, mail_from=rt.settings.mail_from)
+        note = transport.send(composed)
+        if composed.skipped:
+            skipped = "malformed address(es) skipped: " + ", ".join(composed.skipped)
+            note = f"{skipped}; {note}" if note else skipped
+    except PermanentFailure as exc:
+        error, permanent = str(exc), True
+    except TemporaryFailure as exc:
+        error = str(exc)
+    except Exception as exc:
+        # A bug or a bad setting (malformed mail_from): retry like a temporary failure, so a fix brings the
+        # mail out, and let the log show the traceback.
+        log.exception("outbox %s (%s): delivery failed unexpectedly", mail.outbox_id, mail.key)
+        error = f"{type(exc).__name__}: {exc}"
+
+    with rt.transaction() as session:
+        if error is None:
+            outbox.record_sent(session, mail.outbox_id, now=clock(), note=note)
+            log.info("outbox %s (%s) sent, attempt %s", mail.outbox_id, mail.key, claimed.attempt)
+            return Outcome.SENT
+        status = outbox.record_failure(
+            session,
+            mail.outbox_id,
+            attempt=claimed.attempt,
+            error=error,
+            permanent=permanent,
+            now=clock(),
+            policy=policy,
+            rng=rng,
+        )
+    level = logging.ERROR if status == outbox.DEAD else logging.WARNING
+    log.log(
+        level, "outbox %s (%s) attempt %s: %s -> %s", mail.outbox_id, mail.key, claimed.attempt, error, status
+    )
+    return Outcome.DEAD if status == outbox.DEAD else Outcome.RETRY
+
+
+def flush(
+    rt: Runtime,
+    *,
+    transport: Transport,
+    policy: RetryPolicy | None = None,
+    now: datetime | None = None,
+    limit: int | None = None,
+    rng: random.Random | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_each: Callable[[int, Outcome], None] | None = None,
+) -> Counter[Outcome]:
+    """Deliver, in this process, every row due now (expired leases reclaimed first). Returns the outcomes.
+
+    ``on_start(total)`` and ``on_each(outbox_id, outcome)`` feed a progress bar.
+    """
+    policy = policy or policy_from_settings(rt.settings)
+    with rt.transaction() as session:
+        outbox.reclaim_expired(session, now=now or utcnow())
+        ids = outbox.due_ids(session, now=now or utcnow(), limit=limit)
+    if on_start is not None:
+        on_start(len(ids))
+    outcomes: Counter[Outcome] = Counter()
+    for outbox_id in ids:
+        outcome = deliver_one(rt, outbox_id, transport=transport, policy=policy, now=now, rng=rng)
+        outcomes[outcome] += 1
+        if on_each is not None:
+            on_each(outbox_id, outcome)
+    return outcomes
+
+
+def hand_over_lost(
+    rt: Runtime,
+    send: Callable[[list[int]], None],
+    *,
+    policy: RetryPolicy | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """The sweep: reclaim expired leases, hand due rows whose task was lost to ``send``, mark them enqueued.
+
+    What the periodic ``legalaid.mail.sweep`` task runs (``send`` puts deliver tasks on the broker).
+    """
+    policy = policy or policy_from_settings(rt.settings)
+    with rt.transaction() as session:
+        ids = outbox.sweep(session, now=now or utcnow(), policy=policy)
+    if ids:
+        send(ids)
+        with rt.transaction() as session:
+            outbox.mark_enqueued(session, ids, now=now or utcnow())
+        log.info("outbox sweep: handed %d message(s) to the broker", len(ids))
+    return ids

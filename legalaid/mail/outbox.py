@@ -1,0 +1,420 @@
+"""The outbox queries: enqueue, claim, record the outcome, sweep, retry by hand.
+
+State machine of an outbox row (``outbox.status``)::
+
+    enqueue ──► queued ──claim──► sending ──accepted by the server──► sent
+                  ▲  ▲               │
+                  │  │               ├─ temporary failure, horizon not reached ──► queued (next_attempt_at
+                  │  │               │    = now + backoff, last_error kept, enqueued_at cleared)
+                  │  │               ├─ temporary failure past the horizon ─────► dead
+                  │  │               └─ permanent failure (5xx, no valid address) ► dead (answer kept)
+                  │  └── sweep: lease_until passed (worker killed) ◄── sending
+                  └───── retry by hand (``legalaid mail retry``) ◄── dead
+
+* **claim**: one conditional UPDATE ``WHERE id = ? AND status = 'queued' AND next_attempt_at <= now`` that
+  sets ``sending``, ``attempts + 1`` and ``lease_until``; the caller owns the row only if it changed
+  exactly one row. Two workers can never both win, on SQLite or PostgreSQL.
+* **attempts is the claim's fencing token**: a failure is recorded only by the claimant whose attempt
+  number is still the row's (a worker that outlived its lease cannot overwrite the next claimant's
+  state). Success is recorded whatever the claim: the server accepted the message, that is a fact.
+* **sent** and **dead** are final except for a manual retry (dead → queued, with a fresh horizon counted
+  from ``retried_at``).
+* The broker only carries ids. ``enqueued_at`` is the last hand-off; a due ``queued`` row never handed
+  over (NULL) or handed over longer than ``RetryPolicy.lost_after`` ago is handed over again by the
+  sweeper. Every wait lives in ``next_attempt_at``, never in a Celery ETA.
+
+Enqueue after commit: a task id handed to the broker before the transaction that wrote the row has
+committed may run before the row exists (it then finds nothing and returns). So callers hand ids over with
+``dispatch_after_commit`` (or commit first and then send); a row whose hand-off was lost anyway is picked
+up by the sweeper. Nothing here commits: each function works in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.dml import Insert
+
+from legalaid.logs import mask_personal
+from legalaid.mail.compose import Attachment, OutgoingMail, check_headers, message_id_for
+from legalaid.mail.retry import DEFAULT_POLICY, RetryPolicy
+from legalaid.models.base import utcnow
+from legalaid.models.outbox import OutboxAttachment, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+QUEUED, SENDING, SENT, DEAD = "queued", "sending", "sent", "dead"
+STATUSES = (QUEUED, SENDING, SENT, DEAD)
+# Long enough for any SMTP answer; keeps a runaway error text from bloating the row.
+ERROR_LIMIT = 2000
+
+_NO_SYNC = {"synchronize_session": False}
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    to: Sequence[str],
+    cc: Sequence[str] = (),
+    subject: str,
+    text: str,
+    html: str | None = None,
+    attachments: Iterable[Attachment] = (),
+    kind: str = "notice",
+    headers: dict[str, str] | None = None,
+    mail_from: str = "",
+    now: datetime | None = None,
+) -> OutboxMessage:
+    """Add a message to the outbox in the caller's transaction; an existing ``key`` changes nothing.
+
+    Returns the row for ``key``: the new one, or the one already there (whatever its content). Safe when
+    two processes enqueue the same key at once: INSERT … ON CONFLICT DO NOTHING, then SELECT. The
+    Message-ID is derived from the key (and the domain of ``mail_from``) and stored now. Subject and
+    bodies are stored with ID-card and phone numbers masked.
+    """
+    if not key or len(key) > 300:
+        raise ValueError("an outbox key is 1 to 300 characters")
+    recipients = [a.strip() for a in to if a.strip()]
+    copies = [a.strip() for a in cc if a.strip()]
+    if not recipients and not copies:
+        raise ValueError(f"{key}: a message needs at least one recipient")
+    now = now or utcnow()
+    values: dict[str, Any] = {
+        "idempotency_key": key,
+        "message_id": message_id_for(key, mail_from),
+        "kind": kind,
+        "to_addrs": recipients,
+        "cc_addrs": copies,
+        "subject": mask_personal(" ".join(subject.split()))[:500],
+        "body_text": mask_personal(text),
+        "body_html": mask_personal(html) if html is not None else None,
+        "headers": check_headers(headers or {}),
+        "status": QUEUED,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+    # ON CONFLICT DO NOTHING: a concurrent enqueue of the same key waits for the other transaction and then
+    # inserts nothing, instead of failing on the unique constraint and aborting the caller's transaction.
+    dialect = session.get_bind().dialect.name
+    statement: Insert
+    if dialect == "postgresql":
+        statement = (
+            postgresql.insert(OutboxMessage)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        )
+    elif dialect == "sqlite":
+        statement = (
+            sqlite.insert(OutboxMessage)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        )
+    else:  # pragma: no cover - the project supports these two
+        raise RuntimeError(f"the outbox needs SQLite or PostgreSQL, not {dialect}")
+    new_id = session.execute(statement.returning(OutboxMessage.id)).scalar_one_or_none()
+    if new_id is not None:
+        for attachment in attachments:
+            session.add(
+                OutboxAttachment(
+                    message_id=new_id,
+                    filename=attachment.filename,
+                    content_type=attachment.resolved_type(),
+                    content=attachment.content,
+                )
+            )
+        session.flush()
+    else:
+        log.debug("outbox key %s exists; not enqueued again", key)
+    return session.execute(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).scalar_one()
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A row taken for delivery: what to send, and the attempt number that fences the claim."""
+
+    mail: OutgoingMail
+    attempt: int
+
+
+def claim(
+    session: Session, outbox_id: int, *, now: datetime, policy: RetryPolicy = DEFAULT_POLICY
+) -> Claim | None:
+    """Take a due queued row for delivery, or None when it is gone, not due, or someone else has it.
+
+    The caller must commit before sending, so that other workers see the row as ``sending``.
+    """
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == outbox_id,
+            OutboxMessage.status == QUEUED,
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .values(
+            status=SENDING,
+            attempts=OutboxMessage.attempts + 1,
+            lease_until=now + policy.lease,
+            updated_at=now,
+        ),
+        execution_options=_NO_SYNC,
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    row = session.execute(
+        select(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id)
+        .options(selectinload(OutboxMessage.attachments))
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    return Claim(mail=outgoing(row), attempt=row.attempts)
+
+
+def outgoing(row: OutboxMessage) -> OutgoingMail:
+    """The row as plain values for compose and the transports."""
+    return OutgoingMail(
+        outbox_id=row.id,
+        key=row.idempotency_key,
+        message_id=row.message_id,
+        to=tuple(row.to_addrs),
+        cc=tuple(row.cc_addrs),
+        subject=row.subject,
+        text=row.body_text,
+        html=row.body_html,
+        headers=dict(row.headers),
+        created_at=row.created_at,
+        attachments=tuple(Attachment(a.filename, a.content, a.content_type) for a in row.attachments),
+    )
+
+
+def record_sent(session: Session, outbox_id: int, *, now: datetime, note: str | None = None) -> None:
+    """The server accepted the message. ``note`` keeps what was dropped (refused or malformed recipients)."""
+    values: dict[str, Any] = {"status": SENT, "sent_at": now, "lease_until": None, "updated_at": now}
+    if note:
+        values["last_error"] = _clip(note)
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id, OutboxMessage.status.in_((QUEUED, SENDING)))
+        .values(**values),
+        execution_options=_NO_SYNC,
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        log.warning("outbox %s was sent but was no longer queued or sending", outbox_id)
+
+
+def record_failure(
+    session: Session,
+    outbox_id: int,
+    *,
+    attempt: int,
+    error: str,
+    permanent: bool,
+    now: datetime,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    rng: random.Random | None = None,
+) -> str | None:
+    """Back to queued with a backoff, or dead (permanent, or past the horizon). Returns the new status.
+
+    None when this claim no longer owns the row (its lease expired and the row moved on): nothing changes.
+    """
+    row = session.execute(
+        select(OutboxMessage.created_at, OutboxMessage.retried_at).where(
+            OutboxMessage.id == outbox_id, OutboxMessage.status == SENDING, OutboxMessage.attempts == attempt
+        )
+    ).one_or_none()
+    if row is None:
+        log.warning("outbox %s: attempt %s no longer owns the row; failure not recorded", outbox_id, attempt)
+        return None
+    since = row.retried_at or row.created_at
+    retry_at = None if permanent else policy.next_attempt_at(attempts=attempt, now=now, since=since, rng=rng)
+    values: dict[str, Any] = {"last_error": _clip(error), "lease_until": None, "updated_at": now}
+    if retry_at is None:
+        values["status"] = DEAD
+        if not permanent:
+            values["last_error"] = _clip(f"gave up after {attempt} attempts: {error}")
+    else:
+        # enqueued_at cleared: the task that carried this attempt is done, so the sweeper hands the row over
+        # again as soon as it is due.
+        values.update(status=QUEUED, next_attempt_at=retry_at, enqueued_at=None)
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == outbox_id, OutboxMessage.status == SENDING, OutboxMessage.attempts == attempt
+        )
+        .values(**values),
+        execution_options=_NO_SYNC,
+    )
+    return str(values["status"])
+
+
+def due_ids(session: Session, *, now: datetime, limit: int | None = None) -> list[int]:
+    """Queued rows whose next attempt is due, oldest first."""
+    statement = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == QUEUED, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(session.execute(statement).scalars())
+
+
+def reclaim_expired(session: Session, *, now: datetime) -> list[int]:
+    """``sending`` rows whose lease has passed (their worker was killed) go back to ``queued``, due now.
+
+    The message may have reached the server before the worker died; the resend carries the same Message-ID,
+    so a mail client shows one message.
+    """
+    ids = list(
+        session.execute(
+            select(OutboxMessage.id).where(OutboxMessage.status == SENDING, OutboxMessage.lease_until < now)
+        ).scalars()
+    )
+    if ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(ids), OutboxMessage.status == SENDING, OutboxMessage.lease_until < now
+            )
+            .values(
+                status=QUEUED,
+                lease_until=None,
+                next_attempt_at=now,
+                enqueued_at=None,
+                last_error="lease expired: the worker delivering it stopped (killed?); queued again",
+                updated_at=now,
+            ),
+            execution_options=_NO_SYNC,
+        )
+        log.warning("outbox: reclaimed %d message(s) whose worker stopped: %s", len(ids), ids)
+    return ids
+
+
+def sweep(
+    session: Session, *, now: datetime | None = None, policy: RetryPolicy = DEFAULT_POLICY, limit: int = 1000
+) -> list[int]:
+    """Reclaim expired leases, and return the ids of due queued rows whose hand-off to the broker is
+    missing or lost (never handed over, or longer ago than ``policy.lost_after``).
+
+    The caller hands the ids to the broker, then calls ``mark_enqueued``.
+    """
+    now = now or utcnow()
+    reclaim_expired(session, now=now)
+    lost_before = now - policy.lost_after
+    statement = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == QUEUED,
+            OutboxMessage.next_attempt_at <= now,
+            (OutboxMessage.enqueued_at.is_(None)) | (OutboxMessage.enqueued_at < lost_before),
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(session.execute(statement).scalars())
+
+
+def mark_enqueued(session: Session, outbox_ids: Sequence[int], *, now: datetime | None = None) -> None:
+    """Record that these rows were handed to the broker now (only rows still queued)."""
+    if not outbox_ids:
+        return
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(list(outbox_ids)), OutboxMessage.status == QUEUED)
+        .values(enqueued_at=now or utcnow()),
+        execution_options=_NO_SYNC,
+    )
+
+
+def dispatch_after_commit(
+    session: Session, outbox_ids: Iterable[int], send: Callable[[Sequence[int]], None]
+) -> None:
+    """Hand ``outbox_ids`` to ``send`` (the broker) once the session's transaction commits; nothing if it
+    rolls back. Then mark them enqueued. A failing ``send`` is logged, not raised (the data is committed
+    already): the sweeper hands the rows over on its next run.
+    """
+    pending: list[int] = session.info.setdefault("legalaid_outbox_dispatch", [])
+    pending.extend(outbox_ids)
+    if session.info.get("legalaid_outbox_listening"):
+        return
+    session.info["legalaid_outbox_listening"] = True
+    from sqlalchemy import event
+
+    engine = session.get_bind()
+
+    def after_commit(committed: Session) -> None:
+        ids = list(dict.fromkeys(committed.info.pop("legalaid_outbox_dispatch", [])))
+        if ids:
+            _hand_over(engine, ids, send)
+
+    def after_rollback(rolled_back: Session) -> None:
+        rolled_back.info.pop("legalaid_outbox_dispatch", None)
+
+    event.listen(session, "after_commit", after_commit)
+    event.listen(session, "after_rollback", after_rollback)
+
+
+def _hand_over(bind: Any, ids: list[int], send: Callable[[Sequence[int]], None]) -> None:
+    try:
+        send(ids)
+    except Exception:
+        log.exception("outbox: handing %d message(s) to the broker failed; the sweeper will retry", len(ids))
+        return
+    engine: Engine = bind.engine if hasattr(bind, "engine") else bind
+    # The session cannot run SQL inside after_commit; a short transaction of its own records the hand-off.
+    with Session(engine) as other, other.begin():
+        mark_enqueued(other, ids)
+
+
+def requeue(
+    session: Session, *, ids: Sequence[int] = (), dead: bool = False, now: datetime | None = None
+) -> list[int]:
+    """Make dead (or queued) rows due now again, with a fresh retry horizon: ``legalaid mail retry``.
+
+    Sent rows and rows being delivered are left alone. Returns the ids that were requeued.
+    """
+    now = now or utcnow()
+    if dead:
+        condition = OutboxMessage.status == DEAD
+    elif ids:
+        condition = OutboxMessage.id.in_(list(ids)) & OutboxMessage.status.in_((DEAD, QUEUED))
+    else:
+        return []
+    chosen = list(
+        session.execute(select(OutboxMessage.id).where(condition).order_by(OutboxMessage.id)).scalars()
+    )
+    if chosen:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(chosen), condition)
+            .values(
+                status=QUEUED,
+                next_attempt_at=now,
+                enqueued_at=None,
+                lease_until=None,
+                retried_at=now,
+                updated_at=now,
+            ),
+            execution_options=_NO_SYNC,
+        )
+    return chosen
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update({status: int(n) for status, n in rows.tuples()})
+    return counts
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= ERROR_LIMIT else text[: ERROR_LIMIT - 1] + "…"

@@ -1,0 +1,117 @@
+"""Email bodies from Jinja templates in ``templates/email/<locale>/``: ``<name>.subject.txt``, ``<name>.txt``
+and, optionally, ``<name>.html``.
+
+Sandboxed, StrictUndefined (a missing variable is an error, not an empty string), autoescape for HTML only.
+ID-card and phone numbers are masked in everything rendered (Invariant 6), whatever the template does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, meta, select_autoescape
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from legalaid.logs import mask_personal
+from legalaid.resources import templates_dir
+
+LOCALES = ("zh_CN", "en")
+DEFAULT_LOCALE = "zh_CN"
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """The parts of an email a template gives; the outbox adds recipients, key and attachments."""
+
+    subject: str
+    text: str
+    html: str | None
+
+
+def email_templates_dir(root: Path | None = None) -> Path:
+    return (root or templates_dir()) / "email"
+
+
+@lru_cache(maxsize=16)
+def _environment(folder: Path) -> ImmutableSandboxedEnvironment:
+    return ImmutableSandboxedEnvironment(
+        loader=FileSystemLoader(folder),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _locale_dir(locale: str, root: Path | None) -> Path:
+    if locale not in LOCALES:
+        raise ValueError(f"unknown locale {locale!r} (known: {', '.join(LOCALES)})")
+    return email_templates_dir(root) / locale
+
+
+def render_email(
+    name: str, context: Mapping[str, Any], *, locale: str = DEFAULT_LOCALE, root: Path | None = None
+) -> RenderedEmail:
+    """Render the subject, text and HTML of template ``name``; personal numbers come out masked.
+
+    Raises jinja2's UndefinedError for a variable the context lacks and TemplateNotFound for an unknown
+    template, so a broken template fails the job that uses it loudly instead of sending an empty mail.
+    """
+    env = _environment(_locale_dir(locale, root))
+    subject = env.get_template(f"{name}.subject.txt").render(context)
+    # A subject is one line: a template's trailing newline or a value with a line break must not leak.
+    subject = " ".join(subject.split())
+    text = env.get_template(f"{name}.txt").render(context)
+    try:
+        html_template = env.get_template(f"{name}.html")
+    except TemplateNotFound:
+        html = None
+    else:
+        html = mask_personal(html_template.render(context))
+    return RenderedEmail(subject=mask_personal(subject), text=mask_personal(text), html=html)
+
+
+def template_names(*, locale: str = DEFAULT_LOCALE, root: Path | None = None) -> list[str]:
+    """The email templates available in a locale (by name, without the suffixes)."""
+    folder = _locale_dir(locale, root)
+    return sorted(p.name.removesuffix(".subject.txt") for p in folder.glob("*.subject.txt"))
+
+
+def template_variables(name: str, *, locale: str = DEFAULT_LOCALE, root: Path | None = None) -> set[str]:
+    """Every variable the template's parts use, for ``legalaid templates check`` and for tests."""
+    env = _environment(_locale_dir(locale, root))
+    assert env.loader is not None
+    found: set[str] = set()
+    for suffix in (".subject.txt", ".txt", ".html"):
+        try:
+            source, _, _ = env.loader.get_source(env, f"{name}{suffix}")
+        except TemplateNotFound:
+            continue
+        found |= meta.find_undeclared_variables(env.parse(source))
+    return found
+
+
+def check_templates(*, root: Path | None = None) -> list[str]:
+    """Problems with the email templates, one line each: unparsable, missing part, locales that differ."""
+    problems: list[str] = []
+    by_locale: dict[str, set[str]] = {}
+    for locale in LOCALES:
+        folder = _locale_dir(locale, root)
+        names = set(template_names(locale=locale, root=root))
+        by_locale[locale] = names
+        for name in sorted(names):
+            if not (folder / f"{name}.txt").exists():
+                problems.append(f"{folder / name}.txt: missing (every email needs a text part)")
+            try:
+                template_variables(name, locale=locale, root=root)
+            except Exception as exc:  # a TemplateSyntaxError names the line
+                problems.append(f"{folder / name}: {exc}")
+    for locale, names in by_locale.items():
+        for missing in sorted(set().union(*by_locale.values()) - names):
+            problems.append(f"{_locale_dir(locale, root) / missing}.subject.txt: missing in {locale}")
+    return problems

@@ -1,0 +1,85 @@
+"""The retry policy: exponential backoff with jitter, a horizon after which a message is dead, leases.
+
+Waits live in the database (``outbox.next_attempt_at``), never in Celery ETAs or countdowns: a Redis
+broker redelivers a task whose ETA is beyond its visibility timeout, and a flushed broker forgets it.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+_RNG = random.Random()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When to try again, when to give up, and how long a claim or a broker hand-off is trusted."""
+
+    base_delay: timedelta = timedelta(minutes=1)
+    max_delay: timedelta = timedelta(hours=1)
+    # ± this fraction of the delay, so messages that failed together (server down) do not retry together.
+    jitter: float = 0.25
+    horizon: timedelta = timedelta(hours=24)
+    # A claimed row whose worker has not finished by then is presumed lost (killed) and is reclaimed.
+    # Far longer than one SMTP exchange (timeout below), shorter than a person would wait.
+    lease: timedelta = timedelta(minutes=5)
+    # A queued, due row handed to the broker longer ago than this is presumed lost (broker restarted or
+    # flushed) and is handed over again; a second copy of a task is harmless (the claim is conditional).
+    lost_after: timedelta = timedelta(minutes=10)
+    smtp_timeout: float = 30.0
+
+    def delay(self, attempts: int, rng: random.Random | None = None) -> timedelta:
+        """The wait after the ``attempts``-th failed attempt: base·2^(n-1), capped, with jitter."""
+        exponent = max(attempts - 1, 0)
+        # Cap the exponent before multiplying: 2**attempts overflows timedelta after a few dozen tries.
+        raw = self.base_delay * (2 ** min(exponent, 30))
+        capped = min(raw, self.max_delay)
+        spread: float = (rng or _RNG).uniform(-self.jitter, self.jitter)
+        jittered: timedelta = capped * (1.0 + spread)
+        return min(max(jittered, timedelta(seconds=1)), self.max_delay)
+
+    def next_attempt_at(
+        self, *, attempts: int, now: datetime, since: datetime, rng: random.Random | None = None
+    ) -> datetime | None:
+        """When to try again after a temporary failure, or None when the horizon has passed (dead).
+
+        The last try is made at the horizon itself rather than skipped when the backoff overshoots it.
+        """
+        deadline = since + self.horizon
+        if now >= deadline:
+            return None
+        return min(now + self.delay(attempts, rng), deadline)
+
+
+DEFAULT_POLICY = RetryPolicy()
+
+# Settings the policy will read once they exist in legalaid.config.Settings (owned elsewhere): name,
+# RetryPolicy field, unit. Until then the defaults above apply. getattr keeps this module working in the
+# meantime without reading the environment itself.
+SETTINGS_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("mail_retry_base_seconds", "base_delay", "seconds"),
+    ("mail_retry_max_seconds", "max_delay", "seconds"),
+    ("mail_retry_horizon_hours", "horizon", "hours"),
+    ("mail_lease_seconds", "lease", "seconds"),
+    ("mail_requeue_after_seconds", "lost_after", "seconds"),
+    ("smtp_timeout", "smtp_timeout", "float"),
+)
+
+
+def policy_from_settings(settings: Any) -> RetryPolicy:
+    """The policy with whatever of SETTINGS_FIELDS the settings define; defaults for the rest."""
+    values: dict[str, Any] = {}
+    for setting, field, unit in SETTINGS_FIELDS:
+        value = getattr(settings, setting, None)
+        if value is None:
+            continue
+        if unit == "seconds":
+            values[field] = timedelta(seconds=float(value))
+        elif unit == "hours":
+            values[field] = timedelta(hours=float(value))
+        else:
+            values[field] = float(value)
+    return RetryPolicy(**values)
