@@ -7,7 +7,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError
 
-from legalaid.cli import _common, config_cmd, db_cmd, import_cmd
+from legalaid.cli import _common, config_cmd, db_cmd, import_cmd, mail_cmd
 from legalaid.errors import UserError
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_cmd.app, name="db")
+app.add_typer(mail_cmd.app, name="mail")
 config_cmd.register(app)
 import_cmd.register(app)
 

@@ -409,6 +409,16 @@ def requeue(
     return chosen
 
 
+def dead_ids(session: Session) -> list[int]:
+    return list(
+        session.execute(
+            select(OutboxMessage.id).where(OutboxMessage.status == DEAD).order_by(OutboxMessage.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
 def counts_by_status(session: Session) -> dict[str, int]:
     rows = session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
     counts = dict.fromkeys(STATUSES, 0)

@@ -208,6 +208,12 @@ class SmtpTransport:
         if client is not None:
             _close_quietly(client)
 
+    def abandon(self) -> None:
+        """Forget the connection without a word on it (a forked child holding its parent's socket)."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.is_closed = True
+
 
 _NOT_THE_MESSAGE = (
     smtplib.SMTPConnectError,

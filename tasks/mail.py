@@ -1,0 +1,97 @@
+"""``legalaid.mail.*`` (queue ``mail``): deliver one outbox message; sweep the outbox for lost work.
+
+The outbox row is the truth and the broker only carries its id (Invariant 1). Retries wait in the row's
+``next_attempt_at``, never in a Celery countdown: a failed attempt puts the row back to ``queued`` and the
+sweep (scheduled every minute or so) hands it over again when it is due.
+
+Handing ids over after the enqueuing transaction commits::
+
+    with rt.transaction() as session:
+        row = mail.enqueue(session, key=..., ...)
+        mail.dispatch_after_commit(session, [row.id], tasks.mail.send_deliveries)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from celery import current_app, shared_task
+
+from legalaid import jobs
+from legalaid.mail import Transport, deliver_one, hand_over_lost, make_transport
+from tasks._runtime import task_runtime
+
+log = logging.getLogger(__name__)
+
+DELIVER = "legalaid.mail.deliver"
+SWEEP = "legalaid.mail.sweep"
+
+# One transport (so one SMTP connection, kept open between messages) per worker process, or per thread
+# with the threads pool: an smtplib connection must not be shared by two threads.
+_local = threading.local()
+
+
+def process_transport() -> Transport:
+    """This process's (or thread's) transport, built on first use from the runtime's settings."""
+    transport: Transport | None = getattr(_local, "transport", None)
+    if transport is None:
+        transport = make_transport(task_runtime().settings)
+        _local.transport = transport
+    return transport
+
+
+def _forget_after_fork() -> None:
+    # A forked child must not talk on (nor QUIT) the parent's SMTP connection: forget it without I/O.
+    global _local
+    transport = getattr(_local, "transport", None)
+    abandon = getattr(transport, "abandon", None)
+    if abandon is not None:
+        abandon()
+    _local = threading.local()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+@shared_task(name=DELIVER)  # type: ignore[untyped-decorator,unused-ignore]  # celery is untyped
+def deliver(outbox_id: int) -> str:
+    """Deliver outbox row ``outbox_id`` if it is due and unclaimed; returns the outcome's name."""
+    return deliver_one(task_runtime(), int(outbox_id), transport=process_transport()).value
+
+
+def send_deliveries(outbox_ids: Sequence[int], app: Any = None) -> None:
+    """Put one ``legalaid.mail.deliver`` task per id on the broker, over one producer connection."""
+    app = app or current_app
+    with app.producer_or_acquire() as producer:
+        for outbox_id in outbox_ids:
+            # By name: routing (legalaid.mail.* → mail) applies, and any app can send it.
+            app.send_task(DELIVER, args=[outbox_id], producer=producer)
+
+
+@shared_task(name=SWEEP, bind=True)  # type: ignore[untyped-decorator,unused-ignore]
+def sweep(self: Any, *, job: str = "mail-sweep", scheduled_for: str | None = None) -> int:
+    """Reclaim expired leases and hand due rows whose task was lost to the broker; returns how many.
+
+    Scheduled, it records its tick with ``jobs.run_once`` (``legalaid status`` shows it); by hand it
+    just runs.
+    Running it twice is harmless: a second deliver task for the same row finds it claimed and returns.
+    """
+    rt = task_runtime()
+
+    def send(ids: Sequence[int]) -> None:
+        send_deliveries(ids, app=self.app)
+
+    if scheduled_for is None:
+        return len(hand_over_lost(rt, send))
+    when = datetime.fromisoformat(scheduled_for)
+    with jobs.run_once(
+        rt.sessions, job=job, scheduled_for=when, worker=self.request.hostname, task_id=self.request.id
+    ) as run:
+        if run is None:
+            return 0
+        return len(hand_over_lost(rt, send))
