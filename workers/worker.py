@@ -1,0 +1,68 @@
+"""The worker process: ``legalaid worker`` and the worker half of ``legalaid serve``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from celery.signals import setup_logging
+
+from legalaid.config import Settings
+from legalaid.errors import UserError
+from legalaid.logs import configure_logging
+from workers.app import make_celery
+from workers.routing import QUEUES
+
+Pool = Literal["prefork", "solo", "threads"]
+DEFAULT_HOSTNAME = "legalaid@%h"
+
+
+def worker_argv(
+    settings: Settings,
+    *,
+    queues: Sequence[str] = QUEUES,
+    concurrency: int | None = None,
+    pool: Pool = "prefork",
+    hostname: str = DEFAULT_HOSTNAME,
+) -> list[str]:
+    """The ``celery worker`` arguments for these options (checked: unknown queues are a UserError)."""
+    if unknown := [q for q in queues if q not in QUEUES]:
+        raise UserError(f"--queues: unknown queue {unknown[0]!r} (known: {', '.join(QUEUES)})")
+    if not queues:
+        raise UserError("--queues: name at least one queue")
+    argv = [
+        "worker",
+        f"--queues={','.join(queues)}",
+        f"--pool={pool}",
+        f"--loglevel={settings.log_level}",
+        f"--hostname={hostname}",
+    ]
+    if concurrency is not None:
+        argv.append(f"--concurrency={concurrency}")
+    if not settings.uses_redis:
+        # Gossip, mingle and worker heartbeats are broadcasts between workers of a cluster; on the
+        # filesystem broker a killed worker would leave their queues behind. The embedded case has one worker.
+        argv += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+    return argv
+
+
+def run_worker(
+    settings: Settings,
+    *,
+    queues: Sequence[str] = QUEUES,
+    concurrency: int | None = None,
+    pool: Pool = "prefork",
+    hostname: str = DEFAULT_HOSTNAME,
+) -> int:
+    """Run a worker until it is told to stop (SIGTERM or SIGINT: warm shutdown); returns its exit code."""
+    argv = worker_argv(settings, queues=queues, concurrency=concurrency, pool=pool, hostname=hostname)
+    configure_logging(settings)
+    # With a receiver on setup_logging, Celery leaves the logging configured above alone.
+    setup_logging.connect(_keep_legalaid_logging, weak=False)
+    app = make_celery(settings)
+    code = app.start(argv)
+    return int(code or 0)
+
+
+def _keep_legalaid_logging(**_kwargs: Any) -> None:
+    """Logging is already configured by legalaid.logs.configure_logging."""
