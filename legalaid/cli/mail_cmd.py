@@ -16,6 +16,13 @@ from legalaid.mail.outbox import dead_ids
 from legalaid.mail.views import message_report, status_report
 from legalaid.models.base import utcnow
 
+
+class NotDelivered(UserError):
+    """Some messages failed: exit 1 (a UserError is the one way to a non-zero exit that main() keeps)."""
+
+    exit_code = 1
+
+
 app = typer.Typer(help="The mail outbox: status, one message, resend, deliver now.", no_args_is_help=True)
 
 
@@ -153,6 +160,6 @@ def flush_cmd(
         print_json(summary)
     else:
         console.print("  ".join(f"{name} {count}" for name, count in summary.items()), highlight=False)
-    if outcomes.get(Outcome.RETRY) or outcomes.get(Outcome.DEAD):
-        err_console.print("some messages were not delivered: see `legalaid mail status`", highlight=False)
-        raise typer.Exit(1)
+    failed = outcomes.get(Outcome.RETRY, 0) + outcomes.get(Outcome.DEAD, 0)
+    if failed:
+        raise NotDelivered(f"{failed} message(s) not delivered: see `legalaid mail status`")

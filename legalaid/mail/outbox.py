@@ -422,7 +422,7 @@ def dead_ids(session: Session) -> list[int]:
 def counts_by_status(session: Session) -> dict[str, int]:
     rows = session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
     counts = dict.fromkeys(STATUSES, 0)
-    counts.update({status: int(n) for status, n in rows.tuples()})
+    counts.update({status: int(n) for status, n in rows})
     return counts
 
 

@@ -72,7 +72,7 @@ def message_report(session: Session, outbox_id: int, *, mail_from: str) -> dict[
         )
         .where(OutboxAttachment.message_id == outbox_id)
         .order_by(OutboxAttachment.id)
-    ).tuples()
+    )
     headers: dict[str, str] = {}
     try:
         full = session.execute(
