@@ -24,8 +24,8 @@ class Refs:
 
     @classmethod
     def load(cls, session: Session) -> Refs:
-        firms = dict(session.execute(select(Firm.code, Firm.id)).tuples().all())
-        people = dict(session.execute(select(Person.code, Person.id)).tuples().all())
+        firms = dict(session.execute(select(Firm.code, Firm.id)).all())
+        people = dict(session.execute(select(Person.code, Person.id)).all())
         return cls(firms=firms, people=people, person_codes={pid: code for code, pid in people.items()})
 
     def ids(self, ref: str) -> dict[str, int]:

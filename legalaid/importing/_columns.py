@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from legalaid.importing._errors import ErrorLog
+from legalaid.importing._errors import ErrorLog, ImportFailed
 from legalaid.importing._progress import Ticker
 from legalaid.importing._reading import Sheet
 from legalaid.importing._values import Parser
@@ -69,7 +69,12 @@ def _normal(header: str) -> str:
 
 
 def map_headers(sheet: Sheet, spec: KindSpec, log: ErrorLog) -> Layout:
-    """Match the header row to the kind's columns; unknown, repeated and missing columns are errors."""
+    """Match the header row to the kind's columns; unknown, repeated and missing columns are errors.
+
+    Raises ImportFailed on any of them (with the problems noted before): rows cannot be read without
+    knowing their columns.
+    """
+    problems_before = len(log)
     by_name = {_normal(c.name): c for c in spec.columns} | {c.zh: c for c in spec.columns}
     layout = Layout(columns=[], position={}, header={})
     chinese = 0
@@ -93,6 +98,8 @@ def map_headers(sheet: Sheet, spec: KindSpec, log: ErrorLog) -> Layout:
         if column.required and column.name not in layout.position:
             name, other = (column.zh, column.name) if in_chinese else (column.name, column.zh)
             log.add(1, name, f"missing required column ({name} or {other})", position=len(sheet.headers))
+    if len(log) > problems_before:
+        raise ImportFailed(log.lines())
     return layout
 
 

@@ -15,7 +15,7 @@ import io
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -71,20 +71,20 @@ def _decode(data: bytes, log: ErrorLog) -> str:
     if b"\x00" in data:
         raise log.fail(1, NO_COLUMN, "not a CSV or XLSX file: binary content")
     if data.startswith(codecs.BOM_UTF8):
-        encodings = ["utf-8-sig"]
+        attempts = [("UTF-8 with BOM", "utf-8", len(codecs.BOM_UTF8))]
     else:
-        encodings = ["utf-8", "gb18030"]
-    failures: list[UnicodeDecodeError] = []
-    for encoding in encodings:
+        attempts = [("UTF-8", "utf-8", 0), ("GB18030", "gb18030", 0)]
+    failures: list[tuple[str, int]] = []
+    for label, encoding, start in attempts:
         try:
-            return data.decode(encoding)
+            return str(memoryview(data)[start:], encoding)
         except UnicodeDecodeError as exc:
-            failures.append(exc)
-    # Report where the encoding that got furthest stopped: that is most likely the real one.
-    worst = max(failures, key=lambda exc: exc.start)
-    line = data.count(b"\n", 0, worst.start) + 1
-    names = " or ".join(e.encoding.upper().replace("-SIG", " with BOM") for e in failures)
-    byte = data[worst.start : worst.start + 1].hex()
+            failures.append((label, start + exc.start))
+    # Report where the encoding that got furthest stopped: that is most likely the file's real one.
+    offset = max(position for _label, position in failures)
+    line = data.count(b"\n", 0, offset) + 1
+    names = " or ".join(label for label, _position in failures)
+    byte = data[offset : offset + 1].hex()
     raise log.fail(line, NO_COLUMN, f"not {names} text: undecodable byte 0x{byte} on line {line}")
 
 
@@ -142,13 +142,14 @@ def _tabulate(records: Iterable[Record], log: ErrorLog) -> Sheet:
     if first is None:
         raise log.fail(1, NO_COLUMN, "empty file: no header row")
     headers = ["" if cell is None else as_text(cell).strip("\ufeff ") for cell in _plain(first[1])]
+    if not any(headers):
+        rest = any(cell is not None for _number, cells in rows for cell in cells)
+        raise log.fail(1, NO_COLUMN, "row 1 must be the header row" if rest else "empty file")
     sheet = Sheet(headers=headers, rows=[])
     for number, cells in rows:
         if all(cell is None for cell in cells):
             continue
         sheet.rows.append((number, _checked(number, cells, sheet, log)))
-    if not any(headers):
-        raise log.fail(1, NO_COLUMN, "empty file" if not sheet.rows else "row 1 must be the header row")
     return sheet
 
 
@@ -159,6 +160,7 @@ def _plain(cells: list[Cell]) -> list[CellValue | None]:
 def _checked(number: int, cells: list[Cell], sheet: Sheet, log: ErrorLog) -> list[CellValue | None]:
     """The row's cells, with every cell that cannot be used reported and blanked."""
     headers = sheet.headers
+    unreadable = False
     for index, cell in enumerate(cells):
         if cell is None:
             continue
@@ -168,10 +170,12 @@ def _checked(number: int, cells: list[Cell], sheet: Sheet, log: ErrorLog) -> lis
             log.add(number, NO_COLUMN, f"a value in column {where}, which has no header", position=index)
         elif isinstance(cell, Unreadable):
             log.add(number, header, cell.message, position=index)
+            unreadable = True
         elif isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
             message = f"cell too large: {len(cell)} characters (limit {MAX_CELL_CHARS})"
             log.add(number, header, message, position=index)
         else:
             continue
         sheet.bad_cells.add((number, index))
-    return _plain(cells)
+    # Only XLSX rows can hold Unreadable cells; most rows need no copy.
+    return _plain(cells) if unreadable else cast(list[CellValue | None], cells)

@@ -88,7 +88,8 @@ def insert_rows(
             session.execute(insert(table), chunk)
             tick.advance(len(chunk))
         return ids
-    statement = insert(table).returning(table.c[returning], table.c.id, sort_by_parameter_order=True)
+    # Each id comes back beside its key, so the (unsorted, batched) order of RETURNING does not matter.
+    statement = insert(table).returning(table.c[returning], table.c.id)
     for chunk in batches(records):
         for value, new_id in session.execute(statement, chunk):
             ids[value] = new_id

@@ -49,8 +49,8 @@ def as_text(cell: CellValue) -> str:
         return "true" if cell else "false"
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
-    if isinstance(cell, datetime) and cell.time() == time():
-        return cell.date().isoformat()
+    if isinstance(cell, datetime):
+        return cell.date().isoformat() if cell.time() == time() else cell.isoformat(sep=" ")
     if isinstance(cell, date | time):
         return cell.isoformat()
     return str(cell)
@@ -86,7 +86,7 @@ def phone(cell: CellValue) -> str:
 
 
 def day(cell: CellValue) -> date:
-    """A date: an Excel date cell, or YYYY-MM-DD, YYYY/MM/DD, YYYY年M月D日 (leading zeros optional)."""
+    """A date: an Excel date cell, or YYYY-MM-DD, YYYY/MM/DD (or YYYY.MM.DD), YYYY年M月D日; zeros optional."""
     if isinstance(cell, datetime):
         if cell.time() != time():
             raise ValueError(f"a date and time, expected a date: {show(cell)}")
