@@ -34,7 +34,7 @@ def generate(folder: Path, rows: int, seed: int = 2012) -> tuple[Path, Path, Pat
     write_csv(
         people_csv,
         kind_headers("people"),
-        ({"code": code, "name": f"律师{code}", "firm": rng.choice(firms), "role": "lawyer"} for code in lawyers),
+        ({"code": c, "name": f"律师{c}", "firm": rng.choice(firms), "role": "lawyer"} for c in lawyers),
     )
 
     def case(n: int) -> dict[str, object]:

@@ -7,11 +7,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from factories import counts, load
 from openpyxl import Workbook
 
 from legalaid.importing import ImportFailed, import_file
 from legalaid.runtime import Runtime
-from tests.factories import counts, load
 
 FIRMS_HEADER = "code,name,kind,email,director,accepts_applications\n"
 GOOD_FIRM = "F02,新律师事务所,law_firm,a@b.cn,,no\n"

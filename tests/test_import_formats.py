@@ -6,12 +6,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from factories import FORMATS, SAMPLES, dump, expected, load, load_prerequisites, write_file
 
 from legalaid.importing import KINDS, import_file, kind_headers, write_csv
 from legalaid.importing._values import count, day, list_of, one_of, yes_no
 from legalaid.models.enums import CaseType, ConsultationChannel, RecipientGroup
 from legalaid.runtime import Runtime
-from tests.factories import FORMATS, SAMPLES, dump, expected, load, load_prerequisites, write_file
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
