@@ -37,12 +37,26 @@ _local = threading.local()
 
 
 def process_transport() -> Transport:
-    """This process's (or thread's) transport, built on first use from the runtime's settings."""
+    """This process's (or thread's) transport, built on first use from the runtime's settings.
+
+    Rebuilt when the runtime's settings change (tests, or a worker app rebuilt with other settings).
+    """
+    settings = task_runtime().settings
     transport: Transport | None = getattr(_local, "transport", None)
-    if transport is None:
-        transport = make_transport(task_runtime().settings)
-        _local.transport = transport
+    if transport is None or getattr(_local, "settings", None) is not settings:
+        if transport is not None:
+            transport.close()
+        transport = make_transport(settings)
+        _local.transport, _local.settings = transport, settings
     return transport
+
+
+def close_transport() -> None:
+    """Close this thread's transport (its SMTP connection), if any."""
+    transport: Transport | None = getattr(_local, "transport", None)
+    _local.transport = _local.settings = None
+    if transport is not None:
+        transport.close()
 
 
 def _forget_after_fork() -> None:

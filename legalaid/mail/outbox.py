@@ -269,7 +269,7 @@ def due_ids(session: Session, *, now: datetime, limit: int | None = None) -> lis
 
 
 def reclaim_expired(session: Session, *, now: datetime) -> list[int]:
-    """``sending`` rows whose lease has passed (their worker was killed) go back to ``queued``, due now.
+    """``sending`` rows whose lease has passed (their worker was killed) go back to ``queued``, still due.
 
     The message may have reached the server before the worker died; the resend carries the same Message-ID,
     so a mail client shows one message.
@@ -285,10 +285,10 @@ def reclaim_expired(session: Session, *, now: datetime) -> list[int]:
             .where(
                 OutboxMessage.id.in_(ids), OutboxMessage.status == SENDING, OutboxMessage.lease_until < now
             )
+            # next_attempt_at is left as it was: it was due when the row was claimed, so it is due now.
             .values(
                 status=QUEUED,
                 lease_until=None,
-                next_attempt_at=now,
                 enqueued_at=None,
                 last_error="lease expired: the worker delivering it stopped (killed?); queued again",
                 updated_at=now,
