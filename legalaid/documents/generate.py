@@ -1,0 +1,90 @@
+"""Render a case's document to bytes, apart from writing it anywhere (the mail code attaches the bytes)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from legalaid.documents.context import Issuer, build_context
+from legalaid.documents.files import document_file_name
+from legalaid.documents.registry import Locale, check_locale, get_kind
+from legalaid.documents.render import render_template
+from legalaid.errors import UserError
+from legalaid.models import Case
+
+DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_MEDIA_TYPE = "application/pdf"
+
+
+class UnknownCase(UserError):
+    """No case has the case number given."""
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    """A rendered document in memory: what it is, for which case, its file name, bytes and checksum."""
+
+    kind: str
+    file_name: str
+    content: bytes
+    sha256: str
+    locale: Locale
+    case_id: int | None
+    case_no: str
+
+    @property
+    def media_type(self) -> str:
+        return PDF_MEDIA_TYPE if self.file_name.endswith(".pdf") else DOCX_MEDIA_TYPE
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+def render_document(
+    session: Session,
+    *,
+    kind: str,
+    case_no: str,
+    locale: str,
+    issuer: Issuer | None = None,
+    reason: str | None = None,
+    issued_on: date | None = None,
+    templates_root: Path | None = None,
+) -> RenderedDocument:
+    """The ``kind`` document of case ``case_no`` in ``locale``, rendered from its template; writes nothing.
+
+    ``reason`` is the stated reason of a denial (required for ``denial_decision``); ``issued_on`` overrides
+    the issue date (by default the date of the step); ``templates_root`` replaces the shipped templates.
+    An unknown kind, locale or case, a case not at the kind's step, or a broken template is a UserError.
+    """
+    document_kind = get_kind(kind)
+    checked_locale = check_locale(locale)
+    case = session.scalar(select(Case).where(Case.case_no == case_no))
+    if case is None:
+        raise UnknownCase(f"no case with case number {case_no!r}")
+    context = build_context(
+        session,
+        kind=document_kind,
+        case=case,
+        locale=checked_locale,
+        issuer=issuer or Issuer(),
+        reason=reason,
+        issued_on=issued_on,
+    )
+    path = document_kind.template_path(checked_locale, templates_root)
+    content = render_template(path, context, name=f"{checked_locale}/{document_kind.template_name}")
+    return RenderedDocument(
+        kind=document_kind.name,
+        file_name=document_file_name(document_kind, case_no=case.case_no, locale=checked_locale),
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
+        locale=checked_locale,
+        case_id=case.id,
+        case_no=case.case_no,
+    )
