@@ -27,8 +27,8 @@ EVENTS = table_of(CaseEvent)
 _CHANNELS = frozenset(channel.value for channel in IntakeChannel)
 # Read for every existing case, in the file or not: the assignment and decision a change is reported with.
 _ALWAYS_LOADED = ("lawyer_id", "assigned_on", "decision", "decided_on")
-# Steps that go in pairs: (this column, the column that must be set with it).
 Event = tuple[str, str, date | None, str | None]  # case_no, kind, on, detail
+# Steps that go in pairs: (this column, the column that must be set with it).
 _PAIRS = (
     ("decision", "decided_on"),
     ("decided_on", "decision"),
@@ -55,7 +55,6 @@ def check(rows: list[ParsedRow], layout: Layout, refs: Refs, log: ErrorLog) -> N
 
 def _error(log: ErrorLog, row: ParsedRow, layout: Layout, name: str, message: str) -> None:
     log.add(row.number, layout.header[name], message, position=layout.position[name])
-    row.ok = False
 
 
 def apply(session: Session, batch: Batch) -> None:
@@ -93,7 +92,8 @@ def apply(session: Session, batch: Batch) -> None:
         events.extend(_steps(case_no, old or {}, record, batch))
     result.inserted = len(inserts)
     if batch.write:
-        batch.tick.stage("writing", len(inserts) + len(updates) + len(new_groups) + len(events))
+        group_rows = sum(len(groups) for groups in new_groups.values())
+        batch.tick.stage("writing", len(inserts) + len(updates) + group_rows + len(events))
         _write(session, batch, inserts, updates, compared, existing, new_groups, events)
 
 

@@ -49,7 +49,6 @@ def check_refs(rows: list[ParsedRow], layout: Layout, refs: Refs, log: ErrorLog)
             code = row.values.get(column.name)
             if code is not None and code not in known:
                 log.add(row.number, header, f"unknown {column.ref} code {show(code)}", position=position)
-                row.ok = False
 
 
 def check_unique(rows: list[ParsedRow], spec: KindSpec, layout: Layout, log: ErrorLog) -> None:
@@ -66,4 +65,3 @@ def check_unique(rows: list[ParsedRow], spec: KindSpec, layout: Layout, log: Err
         if first != row.number:
             shown = show(", ".join(str(part) for part in key))
             log.add(row.number, header, f"duplicate key {shown} (first on row {first})", position=position)
-            row.ok = False

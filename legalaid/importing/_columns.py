@@ -61,7 +61,6 @@ class Layout:
 class ParsedRow:
     number: int  # the spreadsheet row, the header being row 1
     values: dict[str, Any] = field(default_factory=dict)
-    ok: bool = True
 
 
 def _normal(header: str) -> str:
@@ -104,7 +103,7 @@ def map_headers(sheet: Sheet, spec: KindSpec, log: ErrorLog) -> Layout:
 
 
 def parse_rows(sheet: Sheet, layout: Layout, log: ErrorLog, tick: Ticker) -> list[ParsedRow]:
-    """Every row's values, parsed; a bad value is logged and leaves its row marked not ok."""
+    """Every row's values, parsed; a bad value is logged and left out of its row's values."""
     plan = [(c, layout.position[c.name], layout.header[c.name]) for c in layout.columns]
     bad_cells = sheet.bad_cells
     parsed: list[ParsedRow] = []
@@ -115,11 +114,10 @@ def parse_rows(sheet: Sheet, layout: Layout, log: ErrorLog, tick: Ticker) -> lis
         for column, index, header in plan:
             cell = cells[index] if index < width else None
             if bad_cells and (number, index) in bad_cells:
-                row.ok = False
-            elif cell is None:
+                continue  # reported by the reader
+            if cell is None:
                 if column.required:
                     log.add(number, header, "missing value", position=index)
-                    row.ok = False
                 else:
                     values[column.name] = column.default
             else:
@@ -127,7 +125,6 @@ def parse_rows(sheet: Sheet, layout: Layout, log: ErrorLog, tick: Ticker) -> lis
                     values[column.name] = column.parse(cell)
                 except ValueError as exc:
                     log.add(number, header, str(exc), position=index)
-                    row.ok = False
         parsed.append(row)
         tick.advance()
     return parsed

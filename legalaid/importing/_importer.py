@@ -45,6 +45,7 @@ def import_file(
     handler = REGISTRY.get(kind)
     if handler is None:
         raise UserError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
+    path = Path(path)  # callers that hand over a str get the same messages
     data = _read_bytes(path)
     result = ImportResult(kind=kind, file=str(path), dry_run=dry_run)
     log = ErrorLog(result.file)

@@ -61,7 +61,6 @@ def check_leave(rows: list[ParsedRow], layout: Layout, refs: Refs, log: ErrorLog
         if start is not None and end is not None and end < start:
             message = f"ends before it starts ({layout.header['start']} {start.isoformat()})"
             log.add(row.number, layout.header["end"], message, position=layout.position["end"])
-            row.ok = False
 
 
 REGISTRY: dict[str, Kind] = {
