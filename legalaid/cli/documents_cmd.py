@@ -1,0 +1,148 @@
+"""``legalaid documents`` (render a case's document, list the kinds) and ``legalaid templates check``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from legalaid.cli._common import console, parse_date_option, print_json, runtime
+from legalaid.documents import (
+    KINDS,
+    VARIABLES,
+    PdfUnavailable,
+    RenderedDocument,
+    check_templates,
+    get_kind,
+    render_document,
+    save_document,
+    to_pdf,
+)
+from legalaid.documents.pdf import require_office
+from legalaid.documents.registry import check_locale
+from legalaid.errors import UserError
+from legalaid.models import GeneratedDocument
+
+app = typer.Typer(help="Word documents of the case steps.", no_args_is_help=True)
+templates_app = typer.Typer(help="The Word templates under templates/docx.", no_args_is_help=True)
+
+
+@app.command("render")
+def render(
+    kind: Annotated[str, typer.Argument(help=f"The document: {', '.join(KINDS)}.")],
+    case_no: Annotated[str, typer.Option("--case", help="The case number (案号).")],
+    out: Annotated[Path | None, typer.Option("--out", help="Folder [default: data_dir/documents].")] = None,
+    locale: Annotated[
+        str | None, typer.Option("--locale", help="zh_CN or en [default: the setting].")
+    ] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF (needs LibreOffice).")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="The reason of a denial.")] = None,
+    issued_on: Annotated[
+        str | None, typer.Option("--issued-on", help="YYYY-MM-DD [default: the step's].")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Render; write and record nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Render the KIND document of a case into a folder, and record it."""
+    get_kind(kind)  # an unknown kind fails before the database is opened
+    issue_date = parse_date_option(issued_on, "--issued-on")
+    rt = runtime()
+    checked_locale = check_locale(locale or rt.settings.locale)
+    office = require_office() if pdf else None  # say so before anything is written
+    folder = out or rt.settings.documents_dir
+    with rt.transaction() as session:
+        doc = render_document(
+            session, kind=kind, case_no=case_no, locale=checked_locale, reason=reason, issued_on=issue_date
+        )
+        if dry_run:
+            _report([_describe(doc, None)], as_json=as_json, dry_run=True)
+            return
+        records = [(doc, save_document(session, doc, folder))]
+    if office is not None:
+        # The .docx is committed first: a failed conversion leaves it written and recorded, and says so.
+        try:
+            pdf_doc = to_pdf(doc, office=office)
+        except PdfUnavailable as exc:
+            raise PdfUnavailable(f"{exc} (the .docx is written: {records[0][1].path})") from None
+        with rt.transaction() as session:
+            records.append((pdf_doc, save_document(session, pdf_doc, folder)))
+    _report([_describe(d, r) for d, r in records], as_json=as_json, dry_run=False)
+
+
+def _describe(doc: RenderedDocument, record: GeneratedDocument | None) -> dict[str, object]:
+    return {
+        "kind": doc.kind,
+        "case_no": doc.case_no,
+        "locale": doc.locale,
+        "file_name": doc.file_name,
+        "path": record.path if record else None,
+        "size": doc.size,
+        "sha256": doc.sha256,
+        "id": record.id if record else None,
+    }
+
+
+def _report(items: list[dict[str, object]], *, as_json: bool, dry_run: bool) -> None:
+    if as_json:
+        print_json(items[0] if len(items) == 1 else items)
+        return
+    for item in items:
+        where = f"would write {item['file_name']}" if dry_run else f"wrote {item['path']}"
+        sha = str(item["sha256"])[:12]
+        console.print(f"{where} ({item['size']} bytes, sha256 {sha}…)", highlight=False, soft_wrap=True)
+
+
+@app.command("kinds")
+def kinds(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List the document kinds, their titles and the variables each gives its template."""
+    rows: list[dict[str, object]] = [
+        {
+            "kind": kind.name,
+            "titles": dict(kind.titles),
+            "template": kind.template_name,
+            "variables": {name: VARIABLES[name] for name in sorted(kind.variables)},
+        }
+        for kind in KINDS.values()
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    for kind in KINDS.values():
+        console.print(f"{kind.name}  {' / '.join(kind.titles.values())}", highlight=False)
+        for name in sorted(kind.variables):
+            console.print(f"    {{{{ {name} }}}}  {VARIABLES[name]}", highlight=False)
+
+
+@templates_app.command("check")
+def check(
+    folder: Annotated[
+        Path | None,
+        typer.Option("--dir", help="A folder holding docx/<locale>/*.docx [default: the shipped]."),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail on warnings (tags split across runs).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Check every template: it parses, renders, and uses only the variables its kind provides."""
+    reports = check_templates(folder)
+    failed = [r for r in reports if not r.ok or (strict and r.warnings)]
+    if as_json:
+        print_json({"ok": not failed, "templates": [r.as_dict() for r in reports]})
+    else:
+        for report in reports:
+            if report.ok and not report.warnings:
+                console.print(f"ok    {report.template}", highlight=False)
+            for line in report.errors:
+                console.print(f"error {report.template}: {line}", highlight=False, soft_wrap=True)
+            for line in report.warnings:
+                console.print(f"warn  {report.template}: {line}", highlight=False, soft_wrap=True)
+    if failed:
+        raise TemplatesNeedFixing(f"{len(failed)} of {len(reports)} templates need fixing")
+
+
+class TemplatesNeedFixing(UserError):
+    """The check found problems: exit 1, as linters do (2 is for a mistake in the command)."""
+
+    exit_code = 1
