@@ -119,6 +119,18 @@ def test_a_column_left_out_is_left_alone_and_an_empty_cell_clears(rt: Runtime, t
     assert people["L002"]["phone"] is None
 
 
+def test_xlsx_cells_typed_as_numbers_and_booleans(rt: Runtime, tmp_path: Path) -> None:
+    load(rt, tmp_path, "firms")
+    rows = [{"code": 1001, "name": "数字编号", "role": "lawyer", "phone": 13800138000, "firm": "F01",
+             "desk_pool": True, "active": 1.0}]  # fmt: skip
+    path = write_file(tmp_path, "people", rows, fmt="xlsx", headers=list(rows[0]))
+    import_file(rt, "people", path)
+    assert dump(rt, "people") == [
+        {"code": "1001", "name": "数字编号", "email": None, "phone": "13800138000", "firm": "F01",
+         "role": "lawyer", "desk_pool": True, "active": True}
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("cell", "value"),
     [

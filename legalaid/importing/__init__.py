@@ -8,15 +8,9 @@ file names it, ``-`` when the problem is the file or a whole row.
 
 from legalaid.importing._errors import ImportFailed
 from legalaid.importing._importer import OnChanges, import_file
-from legalaid.importing._kinds import KINDS, REGISTRY
+from legalaid.importing._kinds import KINDS, kind_headers
 from legalaid.importing._result import AssignmentChange, DecisionChange, ImportResult
 from legalaid.importing._writing import write_csv, write_xlsx
-
-
-def kind_headers(kind: str, *, chinese: bool = False) -> list[str]:
-    """The column names of a kind, in DESIGN.md's order, in English or in Chinese."""
-    return REGISTRY[kind].spec.headers(chinese=chinese)
-
 
 __all__ = [
     "KINDS",

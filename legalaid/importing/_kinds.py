@@ -72,3 +72,8 @@ REGISTRY: dict[str, Kind] = {
     "leave": Kind(_specs.LEAVE, upsert(Leave), check_leave),
 }
 KINDS: tuple[str, ...] = tuple(REGISTRY)
+
+
+def kind_headers(kind: str, *, chinese: bool = False) -> list[str]:
+    """The column names of a kind, in DESIGN.md's order, in English or in Chinese."""
+    return REGISTRY[kind].spec.headers(chinese=chinese)
