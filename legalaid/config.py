@@ -7,6 +7,7 @@ Precedence, highest first: constructor arguments, environment, ``legalaid.toml``
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,7 +20,6 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
-from sqlalchemy.engine import make_url
 
 from legalaid.errors import ConfigError
 
@@ -29,6 +29,9 @@ MASK = "********"
 # Secrets that must never come from a config file that may be committed or shared.
 SECRET_FIELDS = frozenset({"smtp_password"})
 PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "password", "secret", "xxx", "todo"})
+
+# scheme://user:password@host: the password is everything between the first ":" after "//" and "@".
+_URL_PASSWORD = re.compile(r"^([a-zA-Z][\w+.-]*://[^:/@]*:)[^@]*@")
 
 CommaList = Annotated[list[str], NoDecode]
 
@@ -208,19 +211,8 @@ class Settings(BaseSettings):
 
 
 def mask_url(url: str) -> str:
-    """A connection URL with its password replaced by a mask."""
-    if "://" not in url or "@" not in url:
-        return url
-    try:
-        parsed = make_url(url)
-    except Exception:  # not an SQLAlchemy URL (redis://…): mask by hand
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:{MASK}@{host}" if ":" in creds else url
-    if parsed.password is None:
-        return url
-    return parsed.set(password=MASK).render_as_string(hide_password=False)
+    """A connection URL (database, Redis) with its password replaced by a mask."""
+    return _URL_PASSWORD.sub(rf"\g<1>{MASK}@", url)
 
 
 def _config_path() -> Path | None:

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from legalaid import migrate
+from legalaid.cli._common import reset_runtime
 from legalaid.config import Settings
 from legalaid.runtime import Runtime, build_runtime
 
@@ -43,6 +44,14 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in _LEGALAID_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cli_runtime() -> Iterator[None]:
+    """Each test's CLI calls build their runtime from that test's settings, not an earlier test's."""
+    reset_runtime()
+    yield
+    reset_runtime()
 
 
 def free_port() -> int:
