@@ -15,7 +15,9 @@ from legalaid.runtime import Runtime
 
 FIRMS_HEADER = "code,name,kind,email,director,accepts_applications\n"
 GOOD_FIRM = "F02,新律师事务所,law_firm,a@b.cn,,no\n"
-FIRM_COLUMNS = "code/代码, name/名称, kind/类型, email/邮箱, director/负责人, accepts_applications/受理点"
+FIRM_COLUMNS = (
+    "code/代码, name/名称, kind/类型, email/邮箱, address/地址, director/负责人, accepts_applications/受理点"
+)
 
 
 @pytest.fixture

@@ -99,9 +99,12 @@ def build_context(
     }
     _check_decision(kind, case)
     if "reason" in kind.variables:
+        # The reason given now wins over the one recorded with the decision (决定理由).
+        reason = reason if reason and reason.strip() else case.decision_reason
         if not reason or not reason.strip():
             raise DocumentNotApplicable(
-                f"a {kind.name} states the reason for the denial; give it (--reason) for case {case.case_no}"
+                f"a {kind.name} states the reason for the denial; record it (决定理由) "
+                f"or give it (--reason) for case {case.case_no}"
             )
         values["reason"] = reason
     if "lawyer_name" in kind.variables:
@@ -139,9 +142,7 @@ def _lawyer_values(session: Session, case: Case) -> dict[str, str]:
     return {
         "lawyer_name": lawyer.name,
         "firm_name": firm.name if firm else "",
-        # Firms have no address column yet (an open item of the import format); the template keeps the
-        # line so that the notice is right the day they do.
-        "firm_address": "",
+        "firm_address": (firm.address or "") if firm else "",
         "firm_email": (firm.email or "") if firm else "",
     }
 

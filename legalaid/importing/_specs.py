@@ -37,6 +37,7 @@ FIRMS = KindSpec(
         Column("name", "名称", v.text(200), required=True),
         Column("kind", "类型", v.one_of(FirmKind), required=True),
         Column("email", "邮箱", v.email),
+        Column("address", "地址", v.text(300)),
         # Not checked against people: firms are imported before the people who name them.
         Column("director", "负责人", v.code, db="director_code"),
         Column("accepts_applications", "受理点", v.yes_no, default=False),
@@ -72,6 +73,7 @@ CASES = KindSpec(
         Column("limitation_on", "时效届满日期", v.day),
         Column("decided_on", "审查决定日期", v.day),
         Column("decision", "决定", v.one_of(Decision)),
+        Column("decision_reason", "决定理由", v.text(2000)),
         Column("assigned_on", "指派日期", v.day),
         Column("lawyer", "承办人", v.code, db="lawyer_id", ref="person"),
         Column("first_contact_on", "首次联系日期", v.day),

@@ -51,6 +51,8 @@ class Case(Base):
     limitation_on: Mapped[date | None] = mapped_column(Date)
     decided_on: Mapped[date | None] = mapped_column(Date)
     decision: Mapped[Decision | None] = mapped_column(db_enum(Decision))
+    # A denial must state its reasons in writing (Legal Aid Law art. 43); the 不予 letter prints this.
+    decision_reason: Mapped[str | None] = mapped_column(Text)
     assigned_on: Mapped[date | None] = mapped_column(Date)
     lawyer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     first_contact_on: Mapped[date | None] = mapped_column(Date)

@@ -19,6 +19,7 @@ class Firm(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[FirmKind] = mapped_column(db_enum(FirmKind))
     email: Mapped[str | None] = mapped_column(String(254))
+    address: Mapped[str | None] = mapped_column(String(300))
     # A person code, not a foreign key: firms are imported before their people (people name their firm).
     director_code: Mapped[str | None] = mapped_column(String(32))
     accepts_applications: Mapped[bool] = mapped_column(Boolean, default=False)
