@@ -7,7 +7,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError
 
-from legalaid.cli import _common, config_cmd, db_cmd, documents_cmd, import_cmd, mail_cmd
+from legalaid.cli import _common, config_cmd, db_cmd, documents_cmd, import_cmd, mail_cmd, process_cmd
 from legalaid.errors import UserError
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app.add_typer(documents_cmd.app, name="documents")
 app.add_typer(documents_cmd.templates_app, name="templates")
 config_cmd.register(app)
 import_cmd.register(app)
+process_cmd.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
