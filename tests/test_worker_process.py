@@ -1,0 +1,173 @@
+"""Real workers run the heartbeat that a real scheduler enqueued: embedded (SQLite, filesystem broker),
+on Redis and PostgreSQL, and both under ``legalaid serve``."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from processes import ProcessGroup, Run, job_runs, legalaid_env, wait_for, write_schedule
+
+from legalaid import migrate
+from legalaid.cli import main
+from legalaid.config import Settings
+from legalaid.leader import current_leader
+from legalaid.runtime import build_runtime
+from workers import QUEUES, make_celery, queue_for, worker_argv
+
+
+def _succeeded(runs: list[Run]) -> list[Run]:
+    return [r for r in runs if r.status == "succeeded"]
+
+
+def _scheduler_and_worker_run_the_heartbeat(tmp_path: Path, settings: Settings) -> None:
+    runtime = build_runtime(settings)
+    migrate.upgrade(runtime.engine)
+    env = legalaid_env(
+        data_dir=settings.data_dir,
+        database_url=settings.database_url,
+        broker_url=settings.broker_url,
+        schedule_file=write_schedule(tmp_path / "schedule.toml", second="*/2"),
+        leader_lock_ttl=2,
+        scheduler_poll_seconds=0.5,
+    )
+    try:
+        with ProcessGroup(tmp_path, env) as procs:
+            worker = procs.start("worker", "worker", "--concurrency=1", "--queues=default")
+            scheduler = procs.start("scheduler", "scheduler")
+            (run,) = wait_for(
+                lambda: _succeeded(job_runs(runtime.engine))[:1],
+                timeout=25,
+                what="a heartbeat run",
+                procs=procs,
+            )
+            assert run.key.startswith("heartbeat:") and run.key.endswith("+00:00")
+            assert run.worker is not None and run.worker.startswith("legalaid@")
+            assert run.task_id is not None and run.task_id in worker.output()
+            assert scheduler.stop() == 0
+            assert current_leader(settings, runtime.engine) is None  # released on SIGTERM
+            assert worker.stop() == 0
+            assert "Traceback" not in procs.logs()
+    finally:
+        runtime.dispose()
+
+
+@pytest.mark.slow
+def test_embedded_worker_runs_the_scheduled_heartbeat(tmp_path: Path, settings: Settings) -> None:
+    _scheduler_and_worker_run_the_heartbeat(tmp_path, settings)
+    folders = sorted(p.name for p in settings.broker_folder.iterdir())
+    assert folders == ["control", "messages"]
+    assert list((settings.broker_folder / "messages").iterdir()) == []  # every message consumed
+
+
+@pytest.mark.slow
+@pytest.mark.services
+def test_redis_worker_runs_the_scheduled_heartbeat(tmp_path: Path, redis_url: str, postgres_url: str) -> None:
+    settings = Settings(data_dir=tmp_path / "var", database_url=postgres_url, broker_url=redis_url)
+    _scheduler_and_worker_run_the_heartbeat(tmp_path, settings)
+
+
+@pytest.mark.slow
+def test_serve_runs_worker_and_scheduler_and_ctrl_c_stops_both(tmp_path: Path, settings: Settings) -> None:
+    runtime = build_runtime(settings)
+    migrate.upgrade(runtime.engine)
+    env = legalaid_env(
+        data_dir=settings.data_dir,
+        schedule_file=write_schedule(tmp_path / "schedule.toml", second="*/2"),
+        leader_lock_ttl=2,
+        scheduler_poll_seconds=0.5,
+    )
+    try:
+        with ProcessGroup(tmp_path, env) as procs:
+            serve = procs.start("serve", "serve", "--concurrency=1")
+
+            def started() -> list[int]:
+                return [int(pid) for pid in re.findall(r"started \w+ \(pid (\d+)\)", serve.output())]
+
+            children = wait_for(
+                lambda: len(started()) == 2 and started(), timeout=10, what="serve's children", procs=procs
+            )
+            for pid in children:
+                procs.adopt(pid)
+            wait_for(
+                lambda: _succeeded(job_runs(runtime.engine)), timeout=25, what="a heartbeat", procs=procs
+            )
+
+            serve.send(signal.SIGINT)
+            assert serve.popen.wait(timeout=20) == 0
+            for pid in children:
+                with pytest.raises(ProcessLookupError):
+                    os.kill(pid, 0)
+            assert current_leader(settings, runtime.engine) is None
+    finally:
+        runtime.dispose()
+
+
+def test_worker_scheduler_and_serve_refuse_an_old_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LEGALAID_DATA_DIR", str(tmp_path / "var"))
+    for command in ("worker", "scheduler", "serve"):
+        assert main([command]) == 2
+        assert "run `legalaid db upgrade` first" in capsys.readouterr().err
+
+
+def test_legalaid_itself_never_imports_celery_or_apscheduler() -> None:
+    """Dependencies point schedules → tasks → legalaid and workers → tasks, never back."""
+    code = (
+        "import importlib, pkgutil, sys, legalaid\n"
+        "for m in pkgutil.walk_packages(legalaid.__path__, 'legalaid.'):\n"
+        "    if not ('.migrations' in m.name or m.name.endswith('__main__')):\n"
+        "        importlib.import_module(m.name)\n"
+        "bad = sorted(n for n in sys.modules if n.split('.')[0] in ('celery', 'kombu', 'apscheduler'))\n"
+        "print(' '.join(bad))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
+
+
+# --- configuration of the application (no broker needed) -------------------------------------------------
+
+
+def test_celery_app_is_json_only_late_acking_and_routes_by_name(settings: Settings) -> None:
+    conf = make_celery(settings).conf
+    assert conf.task_serializer == conf.result_serializer == "json" and conf.accept_content == ["json"]
+    assert conf.task_acks_late and conf.task_reject_on_worker_lost and conf.worker_prefetch_multiplier == 1
+    assert conf.task_ignore_result and conf.broker_connection_retry_on_startup
+    assert (conf.task_soft_time_limit, conf.task_time_limit) == (300, 360)
+    assert sorted(q.name for q in conf.task_queues) == sorted(QUEUES)
+    assert conf.broker_url == "filesystem://localhost/"
+    options = conf.broker_transport_options
+    assert options["data_folder_in"] == options["data_folder_out"] == str(settings.broker_folder / "messages")
+    assert (settings.broker_folder / "control").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("task", "queue"),
+    [
+        ("legalaid.mail.deliver", "mail"),
+        ("legalaid.documents.render", "documents"),
+        ("legalaid.reports.annual", "reports"),
+        ("legalaid.heartbeat", "default"),
+        ("legalaid.reminders.digest", "default"),
+    ],
+)
+def test_routing_by_task_name(settings: Settings, task: str, queue: str) -> None:
+    assert queue_for(task) == queue
+    app = make_celery(settings)
+    assert app.amqp.router.route({}, task)["queue"].name == queue
+
+
+def test_redis_broker_options(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, broker_url="redis://127.0.0.1:6379/3", task_time_limit=9000,
+                        task_soft_time_limit=8000)  # fmt: skip
+    conf = make_celery(settings).conf
+    assert conf.broker_transport_options == {"visibility_timeout": 18000}
+    assert not (tmp_path / "broker").exists()
+    assert "--without-gossip" not in worker_argv(settings)
+    assert "--without-gossip" in worker_argv(Settings(data_dir=tmp_path))
