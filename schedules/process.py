@@ -14,7 +14,6 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from legalaid import migrate
 from legalaid.config import Settings
 from legalaid.errors import UserError
 from legalaid.leader import LeaderLockBackend, make_leader_lock, new_holder
@@ -127,7 +126,10 @@ def check_tasks(entries: Sequence[ScheduleEntry], known: set[str], *, path: str)
 
 
 def run_scheduler(settings: Settings, *, stop: threading.Event | None = None) -> int:
-    """``legalaid scheduler``: run until SIGTERM/SIGINT (or ``stop``); exit code 0 on a clean stop."""
+    """``legalaid scheduler``: run until SIGTERM/SIGINT (or ``stop``); exit code 0 on a clean stop.
+
+    The database must be migrated (the command line checks); a bad schedule file is a UserError.
+    """
     path = schedule_path(settings)
     entries = load_schedule(path)
     app = make_celery(settings)
@@ -135,8 +137,6 @@ def run_scheduler(settings: Settings, *, stop: threading.Event | None = None) ->
     check_tasks(entries, set(app.tasks.keys()), path=str(path))
     runtime = build_runtime(settings)
     try:
-        if not migrate.is_current(runtime.engine):
-            raise UserError("the database schema is not current: run `legalaid db upgrade` first")
         stop = stop or threading.Event()
         _stop_on_signals(stop)
         process = SchedulerProcess(

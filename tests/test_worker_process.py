@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from celery.app.utils import find_app
 from processes import ProcessGroup, Run, job_runs, legalaid_env, wait_for, write_schedule
 
 from legalaid import migrate
@@ -132,6 +133,14 @@ def test_legalaid_itself_never_imports_celery_or_apscheduler() -> None:
 
 
 # --- configuration of the application (no broker needed) -------------------------------------------------
+
+
+def test_the_celery_command_finds_the_app() -> None:
+    """``celery -A workers …`` (Flower, inspect) resolves ``workers.app``, built from the settings."""
+    import workers
+
+    app = find_app("workers")
+    assert app is workers.app and app.main == "legalaid"
 
 
 def test_celery_app_is_json_only_late_acking_and_routes_by_name(settings: Settings) -> None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workers.app import make_celery
+from workers.application import make_celery
 from workers.routing import DEFAULT_QUEUE, QUEUES, ROUTES, queue_for
 from workers.worker import run_worker, worker_argv
 

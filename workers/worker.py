@@ -10,7 +10,7 @@ from celery.signals import setup_logging
 from legalaid.config import Settings
 from legalaid.errors import UserError
 from legalaid.logs import configure_logging
-from workers.app import make_celery
+from workers.application import make_celery
 from workers.routing import QUEUES
 
 Pool = Literal["prefork", "solo", "threads"]

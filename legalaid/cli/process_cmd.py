@@ -64,6 +64,7 @@ def register(app: typer.Typer) -> None:
 
         settings = load_settings()
         configure_logging(settings)
+        _require_current_schema(settings)
         raise typer.Exit(run_scheduler(settings))
 
     @app.command("serve")
