@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     smtp_security: Literal["none", "starttls", "ssl"] = "none"
     mail_from: str = ""
 
+    center_name: str = "XX区法律援助中心"
+    document_number_prefix: str = Field(default="X", max_length=10)
+    # Assignments and decisions older than this many days are history (a first import of old cases),
+    # not news: no notice is sent for them.
+    notice_window_days: int = Field(default=14, ge=0, le=366)
+
     center_staff: CommaList = Field(default_factory=list)
     center_head: str = ""
     report_recipients: CommaList = Field(default_factory=list)

@@ -7,7 +7,16 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError
 
-from legalaid.cli import _common, config_cmd, db_cmd, documents_cmd, import_cmd, mail_cmd, process_cmd
+from legalaid.cli import (
+    _common,
+    case_cmd,
+    config_cmd,
+    db_cmd,
+    documents_cmd,
+    import_cmd,
+    mail_cmd,
+    process_cmd,
+)
 from legalaid.errors import UserError
 
 app = typer.Typer(
@@ -18,6 +27,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_cmd.app, name="db")
+app.add_typer(case_cmd.app, name="case")
 app.add_typer(mail_cmd.app, name="mail")
 app.add_typer(documents_cmd.app, name="documents")
 app.add_typer(documents_cmd.templates_app, name="templates")
@@ -29,7 +39,8 @@ process_cmd.register(app)
 def main(argv: list[str] | None = None) -> int:
     """Run the command; a user's mistake becomes one line on stderr and a non-zero exit, never a traceback."""
     try:
-        app(args=argv, standalone_mode=False, prog_name="legalaid")
+        # Outside standalone mode click returns a command's exit code (typer.Exit) instead of raising it.
+        code = app(args=argv, standalone_mode=False, prog_name="legalaid")
     except UserError as exc:
         _common.err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         return exc.exit_code
@@ -42,14 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         _common.err_console.print("aborted")
         return 130
-    except Exception as exc:  # click's usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        raise
-    return 0
+    except typer.TyperException as exc:  # usage errors (typer vendors its own click)
+        show = getattr(exc, "show", None)
+        if show is None:
+            raise
+        show()
+        return int(getattr(exc, "exit_code", 2))
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from legalaid.cli._common import console, parse_date_option, print_json, runtime
 from legalaid.documents import (
     KINDS,
     VARIABLES,
+    Issuer,
     PdfUnavailable,
     RenderedDocument,
     check_templates,
@@ -53,7 +54,13 @@ def render(
     folder = out or rt.settings.documents_dir
     with rt.transaction() as session:
         doc = render_document(
-            session, kind=kind, case_no=case_no, locale=checked_locale, reason=reason, issued_on=issue_date
+            session,
+            kind=kind,
+            case_no=case_no,
+            locale=checked_locale,
+            reason=reason,
+            issued_on=issue_date,
+            issuer=Issuer.from_settings(rt.settings),
         )
         if dry_run:
             _report([_describe(doc, None)], as_json=as_json, dry_run=True)

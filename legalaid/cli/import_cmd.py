@@ -9,6 +9,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from legalaid.casework import NoticeReport, import_hook
+from legalaid.casework.notices import business_today
+from legalaid.cli import _common
 from legalaid.cli._common import console, print_json, runtime
 from legalaid.errors import UserError
 from legalaid.importing import KINDS, ImportFailed, import_file
@@ -35,8 +38,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Import firms, people, cases, consultations, the roster or leave; a bad row imports nothing."""
+        rt = runtime()
+        # Assignments and decisions the file makes are emailed with their letters, in the same transaction.
+        notices: list[NoticeReport] = []
+        hook = import_hook(rt.settings, today=business_today(rt.settings), reports=notices)
         try:
-            result = import_file(runtime(), kind, file, dry_run=dry_run, progress=progress)
+            result = import_file(rt, kind, file, dry_run=dry_run, progress=progress, on_changes=hook)
         except ImportFailed as exc:
             # Every line, unstyled: file:row:column references that an editor or a script can follow.
             sys.stderr.write("".join(f"{line}\n" for line in exc.errors))
@@ -44,7 +51,13 @@ def register(app: typer.Typer) -> None:
             raise _NothingImported(
                 escape(f"{file}: {count} error{'s' if count > 1 else ''}, nothing imported")
             ) from None
+        queued = sum(len(report.queued) for report in notices)
+        problems = [line for report in notices for line in report.problems]
         if as_json:
-            print_json(result.as_dict())
-        else:
-            console.print(result.summary(), markup=False, highlight=False, soft_wrap=True)
+            print_json({**result.as_dict(), "notices_queued": queued, "notice_problems": problems})
+            return
+        console.print(result.summary(), markup=False, highlight=False, soft_wrap=True)
+        if queued:
+            console.print(f"{queued} notice{'s' if queued > 1 else ''} queued for delivery", highlight=False)
+        for line in problems:
+            _common.err_console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)

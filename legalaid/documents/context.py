@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from legalaid.config import Settings
 from legalaid.documents.registry import DocumentKind, Locale
 from legalaid.errors import UserError
 from legalaid.models import Case, Person
@@ -41,6 +42,10 @@ class Issuer:
 
     center_name: str = DEFAULT_CENTER_NAME
     number_prefix: str = DEFAULT_NUMBER_PREFIX
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Issuer:
+        return cls(center_name=settings.center_name, number_prefix=settings.document_number_prefix)
 
 
 class DocumentNotApplicable(UserError):
