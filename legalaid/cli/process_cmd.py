@@ -63,8 +63,8 @@ def register(app: typer.Typer) -> None:
         from schedules import run_scheduler
 
         settings = load_settings()
-        configure_logging(settings)
         _require_current_schema(settings)
+        configure_logging(settings)
         raise typer.Exit(run_scheduler(settings))
 
     @app.command("serve")
@@ -76,8 +76,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run a worker and the scheduler together (the embedded default); Ctrl-C stops both."""
         settings = load_settings()
-        configure_logging(settings)
         _require_current_schema(settings)
+        configure_logging(settings)
         legalaid = [sys.executable, "-m", "legalaid"]
         children = {
             "scheduler": [*legalaid, "scheduler"],
