@@ -11,9 +11,10 @@ from typing import Any
 
 from legalaid.config import Settings
 
-# 18-digit resident ID (last may be X) and mainland mobile numbers; masked keeping the ends.
-_ID_CARD = re.compile(r"(?<!\d)(\d{4})\d{10}(\d{3}[\dXx])(?!\d)")
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# An 18-digit resident ID (the last may be X), masked keeping four digits at each end. Any such run is
+# masked, a mistyped one too; a run after a decimal point ("succeeded in 0.003812…s") is a number, not an ID.
+_ID_CARD = re.compile(r"(?<!\d)(?<!\d\.)(\d{4})\d{10}(\d{3}[\dXx])(?!\d|\.\d)")
+_MOBILE = re.compile(r"(?<!\d)(?<!\d\.)(1[3-9]\d)\d{4}(\d{4})(?!\d|\.\d)")
 
 
 def mask_personal(text: str) -> str:

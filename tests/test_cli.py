@@ -79,3 +79,20 @@ def test_database_unreachable_is_one_line(
     assert main(["db", "upgrade"]) == 3
     err = capsys.readouterr().err
     assert err.startswith("error: database:") and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("身份证330203198001011234", "身份证3302**********1234"),
+        ("33020319800101123X。", "3302**********123X。"),
+        ("ID 330203198013011234.", "ID 3302**********1234."),  # not a valid date: still an 18-digit ID
+        ("手机13812345678，", "手机138****5678，"),
+        ("succeeded in 0.003812345678901234s", "succeeded in 0.003812345678901234s"),  # a decimal, not an ID
+        ("电话0571-88001234", "电话0571-88001234"),  # a landline: the center's own numbers are public
+    ],
+)
+def test_personal_numbers_are_masked(text: str, masked: str) -> None:
+    from legalaid.logs import mask_personal
+
+    assert mask_personal(text) == masked

@@ -16,6 +16,7 @@ from legalaid.cli import (
     import_cmd,
     mail_cmd,
     process_cmd,
+    status_cmd,
 )
 from legalaid.errors import UserError
 
@@ -34,6 +35,7 @@ app.add_typer(documents_cmd.templates_app, name="templates")
 config_cmd.register(app)
 import_cmd.register(app)
 process_cmd.register(app)
+status_cmd.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,9 +5,18 @@ from alembic import context
 from legalaid.models import Base
 
 connection = context.config.attributes["connection"]
+# APScheduler creates and owns its job store table; autogenerate must not propose dropping it.
+APSCHEDULER_TABLES = {"apscheduler_jobs"}
+
+
+def include_name(name: str | None, type_: str, _parents: dict[str, str | None]) -> bool:
+    return not (type_ == "table" and name in APSCHEDULER_TABLES)
+
+
 context.configure(
     connection=connection,
     target_metadata=Base.metadata,
+    include_name=include_name,
     render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
     compare_type=True,
 )

@@ -1,0 +1,213 @@
+"""``legalaid status``: is every part up, and does anything need a person?
+
+Each check is one plain function returning a ``Check``; the report is their list. Nothing here imports
+Celery: the queue names are passed in, and the broker is read directly (Redis lists, or the files of the
+embedded ``filesystem://`` broker).
+"""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import redis
+from sqlalchemy import text
+
+from legalaid import jobs, migrate
+from legalaid.config import mask_url
+from legalaid.leader import current_leader
+from legalaid.mail.views import status_report
+from legalaid.runtime import Runtime
+
+# Celery's Redis transport keeps priorities 3, 6 and 9 of a queue in lists named "<queue>\x06\x16<n>".
+_PRIORITY_SEPARATOR = "\x06\x16"
+_PRIORITY_STEPS = ("3", "6", "9")
+# A queued message older than this is not just waiting for the next worker: something is stuck.
+STUCK_AFTER = timedelta(minutes=15)
+# The heartbeat runs every minute; this long without one means no worker is taking tasks.
+HEARTBEAT_STALE_AFTER = timedelta(minutes=5)
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    summary: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StatusReport:
+    checks: list[Check]
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "checks": [asdict(check) for check in self.checks]}
+
+
+def collect_status(rt: Runtime, *, queues: Sequence[str], now: datetime) -> StatusReport:
+    """Every check, each independent: one part being down never hides the state of the others."""
+    database = check_database(rt)
+    checks = [database, check_broker(rt, queues), check_smtp(rt), check_scheduler(rt, now)]
+    if database.ok:
+        checks += [check_outbox(rt, now), check_jobs(rt, now)]
+    return StatusReport(checks)
+
+
+def check_database(rt: Runtime) -> Check:
+    url = mask_url(rt.settings.resolved_database_url)
+    try:
+        with rt.engine.connect() as connection:
+            connection.execute(text("select 1"))
+        current, head = migrate.current_revision(rt.engine), migrate.head_revision()
+    except Exception as exc:
+        return Check("database", False, f"{url}: {_first_line(exc)}")
+    if current != head:
+        return Check(
+            "database",
+            False,
+            f"{url}: schema at {current or 'nothing'}, newest is {head}: run `legalaid db upgrade`",
+            {"revision": current, "head": head},
+        )
+    return Check("database", True, f"{url}: schema {current}", {"revision": current})
+
+
+def check_broker(rt: Runtime, queues: Sequence[str]) -> Check:
+    url = rt.settings.resolved_broker_url
+    if rt.settings.uses_redis:
+        return _redis_broker(url, queues)
+    return _filesystem_broker(rt.settings.broker_folder, queues)
+
+
+def _redis_broker(url: str, queues: Sequence[str]) -> Check:
+    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        client.ping()
+        depths = {
+            queue: sum(
+                int(client.llen(key))
+                for key in (queue, *(f"{queue}{_PRIORITY_SEPARATOR}{p}" for p in _PRIORITY_STEPS))
+            )
+            for queue in queues
+        }
+        in_flight = int(client.hlen("unacked"))
+        policy = client.config_get("maxmemory-policy").get("maxmemory-policy", "?")
+    except redis.RedisError as exc:
+        return Check("broker", False, f"{mask_url(url)}: {_first_line(exc)}")
+    finally:
+        client.close()
+    detail = {"queues": depths, "in_flight": in_flight, "maxmemory_policy": policy}
+    # Redis evicting keys under memory pressure would silently drop queued tasks.
+    if policy != "noeviction":
+        return Check(
+            "broker", False, f"{mask_url(url)}: maxmemory-policy is {policy}, must be noeviction", detail
+        )
+    return Check("broker", True, f"{mask_url(url)}: {_depths(depths)}, {in_flight} in flight", detail)
+
+
+def _filesystem_broker(folder: Path, queues: Sequence[str]) -> Check:
+    if not folder.is_dir():
+        return Check(
+            "broker", False, f"filesystem:// {folder}: no such folder (start a worker: `legalaid serve`)"
+        )
+    names = [path.name for path in folder.iterdir() if path.name.endswith(".msg")]
+    # kombu names each message "<time>_<uuid>.<queue>.msg".
+    depths = {queue: sum(1 for name in names if name.endswith(f".{queue}.msg")) for queue in queues}
+    return Check("broker", True, f"filesystem:// {folder}: {_depths(depths)}", {"queues": depths})
+
+
+def check_smtp(rt: Runtime) -> Check:
+    settings = rt.settings
+    if settings.mail_transport != "smtp":
+        where = f" in {settings.mail_dir}" if settings.mail_transport == "file" else ""
+        return Check("smtp", True, f"mail transport is {settings.mail_transport}{where}")
+    host, port = settings.smtp_host, settings.smtp_port
+    if not host:
+        return Check("smtp", False, "mail transport is smtp but LEGALAID_SMTP_HOST is not set")
+    connection: smtplib.SMTP | None = None
+    try:
+        # Reachability only: greet the server, never log in (status must not spend or show the password).
+        cls = smtplib.SMTP_SSL if settings.smtp_security == "ssl" else smtplib.SMTP
+        connection = cls(host, port, timeout=5)
+        code, _ = connection.ehlo()
+    except (OSError, smtplib.SMTPException) as exc:
+        return Check("smtp", False, f"{host}:{port}: {_first_line(exc)}")
+    finally:
+        if connection is not None:
+            try:
+                connection.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+    return Check("smtp", 200 <= code < 300, f"{host}:{port}: answers (EHLO {code})")
+
+
+def check_scheduler(rt: Runtime, now: datetime) -> Check:
+    try:
+        leader = current_leader(rt.settings, rt.engine)
+    except Exception as exc:  # the lock lives in Redis or the database, either may be what is down
+        return Check("scheduler", False, f"leader lock unreadable: {_first_line(exc)}")
+    if leader is None or leader.expires_at <= now:
+        return Check(
+            "scheduler", False, "no scheduler holds the leader lock: start `legalaid scheduler` (or serve)"
+        )
+    left = (leader.expires_at - now).total_seconds()
+    return Check(
+        "scheduler",
+        True,
+        f"leader {leader.holder}, lock valid {left:.0f} s more",
+        {"holder": leader.holder, "expires_at": leader.expires_at.isoformat()},
+    )
+
+
+def check_outbox(rt: Runtime, now: datetime) -> Check:
+    with rt.sessions() as session:
+        report = status_report(session, now=now)
+    counts, dead = report["counts"], report["dead"]
+    age = report["oldest_queued_age_seconds"]
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "empty"
+    problems = []
+    if dead:
+        problems.append(f"{len(dead)} dead (see `legalaid mail status`, resend with `legalaid mail retry`)")
+    if age is not None and age > STUCK_AFTER.total_seconds():
+        problems.append(f"oldest queued message waiting {age // 60} min")
+    return Check("outbox", not problems, "; ".join([summary, *problems]), report)
+
+
+def check_jobs(rt: Runtime, now: datetime) -> Check:
+    with rt.sessions() as session:
+        runs = jobs.last_runs(session)
+    detail = {
+        run.job: {
+            "status": run.status,
+            "scheduled_for": run.scheduled_for.isoformat(),
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+            "error": run.error,
+        }
+        for run in runs
+    }
+    problems = [
+        f"{run.job} failed: {_first_line(run.error or '')}" for run in runs if run.status == jobs.FAILED
+    ]
+    heartbeat = next((run for run in runs if run.job == "heartbeat"), None)
+    if heartbeat is None:
+        problems.append("no heartbeat has run yet: is a worker running?")
+    elif now - heartbeat.scheduled_for > HEARTBEAT_STALE_AFTER:
+        minutes = int((now - heartbeat.scheduled_for).total_seconds() // 60)
+        problems.append(f"the last heartbeat ran {minutes} min ago: is a worker running?")
+    summary = ", ".join(f"{run.job} {run.status} at {run.scheduled_for:%Y-%m-%d %H:%M}Z" for run in runs)
+    return Check("jobs", not problems, "; ".join([summary or "no runs yet", *problems]), detail)
+
+
+def _depths(depths: dict[str, int]) -> str:
+    return ", ".join(f"{queue} {n}" for queue, n in depths.items())
+
+
+def _first_line(exc: object) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
