@@ -1,5 +1,7 @@
 """Alembic environment: runs on the connection legalaid.migrate hands it (no alembic.ini needed)."""
 
+from typing import Any
+
 from alembic import context
 
 from legalaid.models import Base
@@ -9,7 +11,7 @@ connection = context.config.attributes["connection"]
 APSCHEDULER_TABLES = {"apscheduler_jobs"}
 
 
-def include_name(name: str | None, type_: str, _parents: dict[str, str | None]) -> bool:
+def include_name(name: str | None, type_: str, _parents: Any) -> bool:
     return not (type_ == "table" and name in APSCHEDULER_TABLES)
 
 
