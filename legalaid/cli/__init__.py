@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 from legalaid.cli import (
     _common,
+    calendar_cmd,
     case_cmd,
     config_cmd,
     db_cmd,
@@ -32,6 +33,7 @@ app.add_typer(case_cmd.app, name="case")
 app.add_typer(mail_cmd.app, name="mail")
 app.add_typer(documents_cmd.app, name="documents")
 app.add_typer(documents_cmd.templates_app, name="templates")
+app.add_typer(calendar_cmd.app, name="calendar")
 config_cmd.register(app)
 import_cmd.register(app)
 process_cmd.register(app)
