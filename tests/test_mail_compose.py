@@ -235,3 +235,34 @@ def test_the_last_attempt_is_made_at_the_horizon_and_then_none() -> None:
     near_end = since + timedelta(minutes=59)
     assert policy.next_attempt_at(attempts=6, now=near_end, since=since) == since + timedelta(hours=1)
     assert policy.next_attempt_at(attempts=7, now=since + timedelta(hours=1), since=since) is None
+
+
+@pytest.mark.parametrize(
+    "filename",
+    [
+        "指派通知书-2012民援第001号.docx",
+        "指派通知书-" + "受援人张三追索劳动报酬纠纷" * 12 + ".docx",  # ~1,400 characters once percent-encoded
+        'report "final" 2012.pdf',
+        "a" * 120 + ".txt",
+    ],
+)
+def test_attachment_names_of_any_length_keep_lines_short_and_come_back_intact(filename: str) -> None:
+    composed = compose(_mail(attachments=(Attachment(filename, b"x"),)), mail_from="")
+    assert max(len(line) for line in composed.data.split(b"\r\n")) <= 78
+    [attachment] = list(composed.parsed().iter_attachments())
+    assert attachment.get_filename() == filename
+    assert attachment.get_param("name") == filename
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "s" * 200,
+        "Reminder: the closure materials of case (2012) No. 001 are due in 7 days; please submit them",
+        "关于（2012）民援字第001号案件的指派通知——请于三日内与受援人联系并提交首次联系记录" * 2,
+    ],
+)
+def test_long_subjects_fold_and_come_back_intact(subject: str) -> None:
+    composed = compose(_mail(subject=subject), mail_from="")
+    assert max(len(line) for line in composed.data.split(b"\r\n")) < 100
+    assert composed.parsed()["Subject"] == subject

@@ -18,9 +18,11 @@ from legalaid.mail import (
     Outcome,
     RetryPolicy,
     SmtpTransport,
+    deliver_many,
     deliver_one,
     flush,
     make_transport,
+    mark_enqueued,
 )
 from legalaid.models import OutboxMessage, utcnow
 from legalaid.runtime import Runtime, build_runtime
@@ -283,3 +285,23 @@ def test_invalid_addresses_are_skipped_and_none_valid_is_dead(
     assert [m.recipients for m in smtp.messages()] == [("ok@example.org",)]
     assert "not an address" in (_row(srt, partly).last_error or "")
     assert "no valid recipient address: lawyer-at-example.org" in (_row(srt, none).last_error or "")
+
+
+def test_a_batch_stops_at_the_first_temporary_failure_and_hands_the_rest_back(
+    srt: Runtime, smtp: SmtpTestServer, transport: SmtpTransport
+) -> None:
+    ids = [queue_mail(srt, f"k:batch:{n}") for n in range(4)]
+    with srt.transaction() as session:
+        mark_enqueued(session, ids)
+    smtp.reject_recipient("gone@example.org")
+    dead = queue_mail(srt, "k:batch:dead", to=("gone@example.org",))
+    smtp.fail_temporarily(times=1)
+
+    outcomes, untried = deliver_many(srt, [dead, *ids], transport=transport)
+
+    # A permanent failure is the message's own problem: the batch goes on. A temporary one is most likely
+    # the server's: the batch stops.
+    assert outcomes == {Outcome.DEAD: 1, Outcome.RETRY: 1}
+    assert untried == ids[1:]
+    assert [_row(srt, i).enqueued_at for i in untried] == [None] * 3  # the next sweep hands them over
+    assert _row(srt, ids[0]).status == "queued" and _row(srt, ids[0]).attempts == 1

@@ -53,18 +53,25 @@ def test_deliver_sends_through_the_configured_transport_and_returns_the_outcome(
     assert len(list(rt.settings.mail_dir.rglob("*.eml"))) == 1
 
 
-def test_sweep_hands_lost_rows_to_the_mail_queue(app: Any, rt: Runtime, settings: Settings) -> None:
-    ids = [queue_mail(rt, f"k:task:sweep:{n}") for n in range(3)]
+def test_sweep_hands_lost_rows_to_the_mail_queue_in_batches(
+    app: Any, rt: Runtime, settings: Settings
+) -> None:
+    ids = [queue_mail(rt, f"k:task:sweep:{n}") for n in range(mail_tasks.BATCH_SIZE + 1)]
 
-    assert app.tasks[mail_tasks.SWEEP].apply(kwargs={}).get() == 3
+    assert app.tasks[mail_tasks.SWEEP].apply(kwargs={}).get() == len(ids)
 
     messages = _broker_messages(settings)
-    assert len(messages) == 3
-    assert {m["headers"]["task"] for m in messages} == {"legalaid.mail.deliver"}
     assert {m["properties"]["delivery_info"]["routing_key"] for m in messages} == {"mail"}
-    assert sorted(json.loads(_body(m))[0][0] for m in messages) == ids
+    tasks = sorted((m["headers"]["task"], json.loads(_body(m))[0][0]) for m in messages)
+    assert tasks == [("legalaid.mail.deliver", ids[-1]), ("legalaid.mail.deliver_batch", ids[:-1])]
     # Handed over: the next sweep leaves them to the broker.
     assert app.tasks[mail_tasks.SWEEP].apply(kwargs={}).get() == 0
+
+
+def test_deliver_batch_delivers_each_and_skips_what_is_gone(app: Any, rt: Runtime) -> None:
+    ids = [queue_mail(rt, f"k:task:batch:{n}") for n in range(3)]
+    assert mail_tasks.deliver_batch([*ids, 424242]) == {"sent": 3, "skipped": 1}
+    assert {_status(rt, i) for i in ids} == {"sent"}
 
 
 def _body(message: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ minutes by default) instead of waiting for them.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -76,13 +77,33 @@ def _sent(rt: Runtime) -> int:
     return _counts(rt).get("sent", 0)
 
 
+def _unsent(rt: Runtime) -> int:
+    counts = _counts(rt)
+    return counts.get("queued", 0) + counts.get("sending", 0)
+
+
+def _broker_empty(redis_url: str) -> bool:
+    client = redis.Redis.from_url(redis_url)
+    try:
+        return int(client.llen("mail")) == 0
+    finally:
+        client.close()
+
+
+def _idle(app: Any) -> bool:
+    """No task running or reserved on any worker (what the broker still holds is not counted)."""
+    inspect = app.control.inspect(timeout=1)
+    active, reserved = inspect.active() or {}, inspect.reserved() or {}
+    return bool(active) and not any(active.values()) and not any(reserved.values())
+
+
 def _message_ids(rt: Runtime) -> set[str]:
     with rt.transaction() as session:
         return set(session.execute(select(OutboxMessage.message_id)).scalars())
 
 
 def test_a_worker_killed_mid_batch_loses_nothing(
-    setup: tuple[Runtime, Any, dict[str, str]], smtp: SmtpTestServer, tmp_path: Path
+    setup: tuple[Runtime, Any, dict[str, str]], smtp: SmtpTestServer, redis_url: str, tmp_path: Path
 ) -> None:
     rt, app, env = setup
     ids = [queue_mail(rt, f"reminder:kill:{n}", subject=f"提醒 {n}") for n in range(200)]
@@ -98,19 +119,21 @@ def test_a_worker_killed_mid_batch_loses_nothing(
         assert _sent(rt) < 200
 
         procs.start("worker", "worker", "--queues", "mail", "--concurrency=1")
-        # The tasks the killed worker had taken are gone with it (unacknowledged until Redis's visibility
-        # timeout, hours away); the rest of the queue goes on. The sweep finds the row it left `sending`
-        # and the rows whose task it held.
+        # The tasks the killed worker had taken (the batch it was running, the one it had prefetched) are
+        # gone with it, unacknowledged until Redis's visibility timeout, hours away; the rest of the queue
+        # goes on. The sweep finds the row it left `sending` and the rows of the batches it held.
+        held = 2 * mail_tasks.BATCH_SIZE
         wait_for(
-            lambda: _counts(rt).get("queued", 0) + _counts(rt).get("sending", 0) <= 2,
+            lambda: _broker_empty(redis_url) and _idle(app) and _unsent(rt) <= held,
             timeout=60,
             what="the queue drained but for the lost tasks",
             procs=procs,
         )
+        left = 200 - _sent(rt)
         swept = hand_over_lost(
             rt, lambda lost: mail_tasks.send_deliveries(lost, app=app), now=utcnow() + LATER
         )
-        assert 0 < len(swept) <= 2
+        assert 0 < len(swept) == left <= held
         wait_for(lambda: _sent(rt) == 200, timeout=60, what="all 200 sent", procs=procs)
 
     received = smtp.messages()
@@ -133,7 +156,7 @@ def test_a_flushed_broker_loses_nothing(
     ids = [queue_mail(rt, f"reminder:flush:{n}") for n in range(100)]
     _hand_over(rt, app, ids)
     client = redis.Redis.from_url(redis_url)
-    assert client.llen("mail") == 100
+    assert client.llen("mail") == math.ceil(100 / mail_tasks.BATCH_SIZE)
     client.flushdb()  # the broker forgets every task: restarted without persistence, or flushed by hand
     client.close()
 

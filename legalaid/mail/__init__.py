@@ -13,7 +13,7 @@ from legalaid.mail.compose import (
     message_id_for,
     normalize_address,
 )
-from legalaid.mail.delivery import Outcome, deliver_one, flush, hand_over_lost
+from legalaid.mail.delivery import Outcome, deliver_many, deliver_one, flush, hand_over_lost
 from legalaid.mail.failures import DeliveryFailure, PermanentFailure, TemporaryFailure
 from legalaid.mail.outbox import (
     DEAD,
@@ -67,6 +67,7 @@ __all__ = [
     "check_templates",
     "claim",
     "compose",
+    "deliver_many",
     "deliver_one",
     "dispatch_after_commit",
     "due_ids",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
 
@@ -92,6 +92,35 @@ def deliver_one(
         level, "outbox %s (%s) attempt %s: %s -> %s", mail.outbox_id, mail.key, claimed.attempt, error, status
     )
     return Outcome.DEAD if status == outbox.DEAD else Outcome.RETRY
+
+
+def deliver_many(
+    rt: Runtime,
+    outbox_ids: Sequence[int],
+    *,
+    transport: Transport,
+    policy: RetryPolicy | None = None,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> tuple[Counter[Outcome], list[int]]:
+    """Deliver several rows one after the other (one task for many: the broker's cost per message shrinks).
+
+    Stops at the first temporary failure: the server is most likely down, and trying the rest would only
+    spend a timeout each. Returns the outcomes and the ids not tried, which are handed back to the sweep
+    (their ``enqueued_at`` cleared) so that they wait for the next sweep, not for a lost-task threshold.
+    """
+    policy = policy or policy_from_settings(rt.settings)
+    outcomes: Counter[Outcome] = Counter()
+    for position, outbox_id in enumerate(outbox_ids):
+        outcome = deliver_one(rt, outbox_id, transport=transport, policy=policy, now=now, rng=rng)
+        outcomes[outcome] += 1
+        if outcome is Outcome.RETRY:
+            untried = list(outbox_ids[position + 1 :])
+            if untried:
+                with rt.transaction() as session:
+                    outbox.hand_back(session, untried)
+            return outcomes, untried
+    return outcomes, []
 
 
 def flush(
