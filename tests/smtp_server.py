@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,6 +31,34 @@ from legalaid.runtime import Runtime
 logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 MAIL_FROM = "法律援助中心 <center@legalaid.example.org>"
+
+
+def make_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (cert file, key file), made with the openssl command."""
+    cert, key = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
 
 
 def free_port() -> int:
@@ -95,10 +125,21 @@ class _Handler:
 class SmtpTestServer:
     """``with SmtpTestServer() as smtp:`` — listening on ``smtp.port`` until the block ends."""
 
-    def __init__(self, port: int | None = None, *, logins: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        *,
+        logins: dict[str, str] | None = None,
+        tls: str | None = None,
+        certificate: tuple[Path, Path] | None = None,
+    ) -> None:
+        """``tls``: None, ``"starttls"`` (offered, and required before a login) or ``"ssl"`` (implicit TLS),
+        with ``certificate`` = (cert file, key file)."""
         self.host = "127.0.0.1"
         self.port = port or free_port()
         self.logins = logins
+        self.tls = tls
+        self.certificate = certificate
         self.behaviour = _Behaviour()
         self.received: list[Received] = []
         self.lock = threading.Condition()
@@ -114,7 +155,12 @@ class SmtpTestServer:
         if self.logins is not None:
             # auth_required=True without TLS makes aiosmtpd warn on every connection; handle_RCPT insists
             # on a login instead.
-            kwargs.update(authenticator=self._authenticate, auth_require_tls=False)
+            kwargs.update(authenticator=self._authenticate, auth_require_tls=self.tls == "starttls")
+        if self.tls is not None:
+            assert self.certificate is not None, "TLS needs a certificate"
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*self.certificate)
+            kwargs["tls_context" if self.tls == "starttls" else "ssl_context"] = context
         self._controller = Controller(
             _Handler(self), loop=self._loop, hostname=self.host, port=self.port, **kwargs
         )

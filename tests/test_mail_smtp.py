@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+import shutil
+import ssl
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from smtp_server import MAIL_FROM, SmtpTestServer, queue_mail, smtp_settings
+from smtp_server import MAIL_FROM, SmtpTestServer, make_certificate, queue_mail, smtp_settings
 from sqlalchemy import select
 
 from legalaid import migrate
@@ -305,3 +307,34 @@ def test_a_batch_stops_at_the_first_temporary_failure_and_hands_the_rest_back(
     assert untried == ids[1:]
     assert [_row(srt, i).enqueued_at for i in untried] == [None] * 3  # the next sweep hands them over
     assert _row(srt, ids[0]).status == "queued" and _row(srt, ids[0]).attempts == 1
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a certificate")
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tls_verifies_the_server_certificate_before_logging_in(security: str, tmp_path: Path) -> None:
+    certificate = make_certificate(tmp_path)
+    password = "Real-Secret-5821"
+    with SmtpTestServer(logins={"center": password}, tls=security, certificate=certificate) as server:
+        runtime = _runtime(
+            smtp_settings(
+                server, tmp_path / "var", smtp_security=security, smtp_user="center", smtp_password=password
+            )
+        )
+        trusting = make_transport(runtime.settings)
+        assert isinstance(trusting, SmtpTransport)
+        trusting.tls_context = ssl.create_default_context(cafile=str(certificate[0]))
+        untrusting = make_transport(runtime.settings)  # the system's CAs: a self-signed server is refused
+        try:
+            refused = queue_mail(runtime, "k:tls:untrusted")
+            assert deliver_one(runtime, refused, transport=untrusting) is Outcome.RETRY
+            assert "CERTIFICATE_VERIFY_FAILED" in (_row(runtime, refused).last_error or "")
+            assert server.messages() == []  # nothing went out, not even the login
+
+            ok = queue_mail(runtime, "k:tls:trusted")
+            assert deliver_one(runtime, ok, transport=trusting) is Outcome.SENT
+            [received] = server.messages()
+            assert received.login == "center"
+        finally:
+            trusting.close()
+            untrusting.close()
+            runtime.dispose()

@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import smtplib
+import ssl
 import sys
 import tempfile
 from collections.abc import Callable
@@ -57,7 +58,9 @@ def make_transport(settings: Settings) -> Transport:
     if settings.smtp_user and not password:
         # yagmail would look in the keyring and then prompt on the terminal: a worker would hang.
         raise ConfigError("LEGALAID_SMTP_PASSWORD: required when LEGALAID_SMTP_USER is set")
+    ca_file = getattr(settings, "smtp_ca_file", None)  # a proposed setting: a private CA's certificates
     return SmtpTransport(
+        tls_context=ssl.create_default_context(cafile=str(ca_file)) if ca_file else None,
         host=settings.smtp_host,
         port=settings.smtp_port,
         security=settings.smtp_security,
@@ -98,11 +101,15 @@ class SmtpTransport:
         password: str | None = None,
         envelope_from: str,
         timeout: float = 30.0,
+        tls_context: ssl.SSLContext | None = None,
     ) -> None:
         self.host, self.port, self.security = host, port, security
         self.user, self._password = user, password
         self.envelope_from = envelope_from
         self.timeout = timeout
+        # smtplib's own default for STARTTLS and SMTP_SSL verifies no certificate: anyone on the path could
+        # read the password. Always hand it a verifying context (system CAs unless one is given).
+        self.tls_context = tls_context
         self._client: yagmail.SMTP | None = None
         self.connections_opened = 0
 
@@ -110,17 +117,22 @@ class SmtpTransport:
         return f"SmtpTransport({self.host}:{self.port}, security={self.security}, user={self.user or '-'})"
 
     def _connect(self) -> smtplib.SMTP:
+        context = self.tls_context or ssl.create_default_context()
+        extra: dict[str, object] = {"timeout": self.timeout}  # yagmail passes these on to smtplib
+        if self.security == "ssl":
+            extra["context"] = context
         client = yagmail.SMTP(
             user=self.envelope_from,
             password=None,
             host=self.host,
             port=self.port,
             smtp_ssl=self.security == "ssl",
-            # Explicit False: yagmail's default for a non-SSL connection is to STARTTLS.
-            smtp_starttls=self.security == "starttls",
+            # A dict is passed to starttls(**…); explicit False, because yagmail's default for a non-SSL
+            # connection is to STARTTLS.
+            smtp_starttls={"context": context} if self.security == "starttls" else False,
             smtp_skip_login=True,
             soft_email_validation=False,
-            timeout=self.timeout,
+            **extra,
         )
         # yagmail installs its own stderr handler on construction; our logging (with masking) is enough.
         client.set_logging(None)
@@ -145,8 +157,9 @@ class SmtpTransport:
             except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
                 if not reused:
                     raise
-                # The server dropped a connection we kept idle (timeout, restart): reopen once. The
-                # exchange failed before the server answered DATA, so no second copy is sent.
+                # The server dropped a connection we kept idle (timeout, restart): reopen once. That shows
+                # at MAIL FROM, before any data went out; in the rare case it died after the data, the
+                # second copy carries the same Message-ID.
                 log.info("SMTP connection to %s:%s was closed (%s); reconnecting", self.host, self.port, exc)
                 self._drop()
                 refused = self._sendmail(mail)
