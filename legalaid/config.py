@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     roster_weekdays: CommaList = Field(default_factory=list)
 
     calendar_overrides_file: Path | None = None
+    # Follow-up reminders (legalaid/reminders): a rules file whose keys replace those of the shipped
+    # legalaid/reminders/rules.toml, rule by rule; and how many days back a threshold that was not sent
+    # (it fell on a holiday, the scan was down) is still sent. Older ones are history: a first import of
+    # old cases must not mail a year of stale deadlines.
+    reminder_rules_file: Path | None = None
+    reminder_lookback_days: int = Field(default=14, ge=1, le=90)
     schedule_file: Path | None = None
     leader_lock_ttl: float = Field(default=30.0, gt=0)
     scheduler_poll_seconds: float = Field(default=5.0, gt=0)
