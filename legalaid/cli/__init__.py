@@ -13,6 +13,7 @@ from legalaid.cli import (
     case_cmd,
     config_cmd,
     db_cmd,
+    demo_cmd,
     documents_cmd,
     import_cmd,
     mail_cmd,
@@ -35,6 +36,7 @@ app.add_typer(documents_cmd.app, name="documents")
 app.add_typer(documents_cmd.templates_app, name="templates")
 app.add_typer(calendar_cmd.app, name="calendar")
 config_cmd.register(app)
+demo_cmd.register(app)
 import_cmd.register(app)
 process_cmd.register(app)
 status_cmd.register(app)
