@@ -162,7 +162,9 @@ def test_a_flushed_broker_loses_nothing(
 
     with ProcessGroup(tmp_path, env) as procs:
         procs.start("worker", "worker", "--queues", "mail", "--concurrency=2")
-        wait_for(lambda: "ready" in procs.logs(), timeout=30, what="the worker to be ready", procs=procs)
+        wait_for(
+            lambda: app.control.ping(timeout=0.5), timeout=60, what="the worker to be ready", procs=procs
+        )
         assert _counts(rt) == {"queued": 100}  # nothing to deliver: the broker has no task
 
         swept = hand_over_lost(
