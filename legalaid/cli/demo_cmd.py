@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from legalaid.cli._common import console, parse_date_option, print_json
+from legalaid.cli._common import console, err_console, parse_date_option, print_json
 from legalaid.demo.data import DEFAULT_AS_OF
 from legalaid.demo.run import DemoReport, demo_settings, run_demo
 
@@ -19,9 +19,9 @@ _AS_OF_HELP = (
 
 # What to try next, shown only for the commands this installation has: (command, line, what it shows).
 _NEXT: tuple[tuple[str, str, str], ...] = (
-    ("status", "legalaid status", "is every part up"),
     ("config", "legalaid config", "the settings in effect"),
-    ("serve", "legalaid serve", "run a worker and the scheduler (the queued notices become .eml files)"),
+    ("serve", "legalaid serve", "in another terminal: a worker and the scheduler; notices become .eml files"),
+    ("status", "legalaid status", "is every part up"),
     ("mail status", "legalaid mail status", "the outbox"),
     ("reminders run", "legalaid reminders run --as-of {as_of} --dry-run", "the reminders of the demo date"),
     ("report", "legalaid report --help", "the quarterly and annual reports"),
@@ -71,7 +71,7 @@ def next_steps(app: typer.Typer, report: DemoReport) -> list[tuple[str, str]]:
     available = command_names(app)
     values = {
         "as_of": report.as_of.isoformat(),
-        "case_no": next(iter(report.scenarios.values()), ""),
+        "case_no": report.scenarios.get("hearing_soon", ""),  # assigned, open: it has an assignment notice
         "cases": report.files.get("cases", ""),
     }
     steps = [(f"export LEGALAID_CONFIG={report.files['settings']}", "the demo center's settings")]
@@ -117,6 +117,8 @@ def show(report: DemoReport, steps: list[tuple[str, str]]) -> None:
     ]
     for line in lines:
         console.print(line, highlight=False, soft_wrap=True, markup=False)
+    for problem in report.steps.get("import", {}).get("notice_problems", []):
+        err_console.print(f"warning: {problem}", highlight=False, soft_wrap=True, markup=False)
     console.print("\nNext:", highlight=False)
     for line, about in steps:
         console.print(f"  {line}", highlight=False, soft_wrap=True, markup=False, end="")
