@@ -479,5 +479,5 @@ def counts_by_status(session: Session) -> dict[str, int]:
     return counts
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= ERROR_LIMIT else text[: ERROR_LIMIT - 1] + "…"
+def _clip(message: str) -> str:
+    return message if len(message) <= ERROR_LIMIT else message[: ERROR_LIMIT - 1] + "…"
