@@ -373,3 +373,17 @@ def test_force_never_empties_another_database(tmp_path: Path) -> None:
     with pytest.raises(DemoRefused, match="only the embedded"):
         prepare_data_dir(settings, force=True)
     assert other.exists()
+
+
+@pytest.mark.services
+def test_the_demo_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    """The summary's aggregates (FILTER, a correlated EXISTS) count the same on PostgreSQL."""
+    report = run_demo(Settings(data_dir=tmp_path / "var", database_url=postgres_url))
+    previous, current = report.summary["years"]
+    assert (previous["cases"]["cases"], current["cases"]["cases"]) == (147, 165)
+    cases, consultations = current["cases"], current["consultations"]
+    assert [cases[name] for name in ("civil", "civil_migrant", "criminal")] == [125, 111, 40]
+    desk = ("hotline_148", "desk_answered", "desk_mediated", "desk_converted")
+    assert [consultations[name] for name in desk] == [1912, 482, 23, 47]
+    with pytest.raises(DemoRefused, match="already holds data"):
+        run_demo(Settings(data_dir=tmp_path / "var", database_url=postgres_url))
