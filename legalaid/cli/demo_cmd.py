@@ -13,8 +13,8 @@ from legalaid.demo.data import DEFAULT_AS_OF
 from legalaid.demo.run import DemoReport, demo_settings, run_demo
 
 _AS_OF_HELP = (
-    f"The demo's today (YYYY-MM-DD) [default: {DEFAULT_AS_OF}, the day after the seed report's statistical "
-    "year closed]; the demo holds the two statistical years before it."
+    f"The demo's today, YYYY-MM-DD (default {DEFAULT_AS_OF}, the day after the seed report's statistical "
+    "year closed); the demo holds the two statistical years before it."
 )
 
 # What to try next, shown only for the commands this installation has: (command, line, what it shows).
@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo(
         data_dir: Annotated[
-            Path | None, typer.Option("--dir", help="Data folder to build it in [default: data_dir, ./var].")
+            Path | None, typer.Option("--dir", help="Data folder (default: the data_dir setting, ./var).")
         ] = None,
         as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help=_AS_OF_HELP)] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
