@@ -51,7 +51,7 @@ BODY = (
 ATTACHMENT = Attachment("案件进度登记表.docx", b"PK\x03\x04" + b"\x00" * 6000)
 
 
-def redis_db() -> tuple[str, redis.Redis, int]:
+def redis_db() -> tuple[str, redis.Redis[bytes], int]:
     """A Redis database of our own, taken with the tests' lock protocol so a test run does not meet us."""
     admin = redis.Redis.from_url(f"{REDIS_URL}/0")
     token = uuid.uuid4().hex
@@ -72,12 +72,10 @@ def postgres_db() -> tuple[str, Any, str]:
     return admin_url.set(database=name).render_as_string(hide_password=False), admin, name
 
 
-def floor_rate(sink: SmtpTestServer, rt: Runtime, messages: int) -> float:
+def floor_rate(sink: SmtpTestServer, rt: Runtime, ids: list[int]) -> float:
     """Messages/s of a bare smtplib loop on one connection, sending the same composed messages."""
     with rt.transaction() as session:
-        rows = (
-            session.execute(select(OutboxMessage).order_by(OutboxMessage.id).limit(messages)).scalars().all()
-        )
+        rows = session.execute(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).scalars().all()
         composed = [compose(outgoing(row), mail_from=MAIL_FROM) for row in rows]
     parsed = [BytesParser(policy=policy.SMTP).parsebytes(c.data) for c in composed]
     before = len(sink.messages())
@@ -99,7 +97,65 @@ def sent_count(rt: Runtime) -> int:
         )
 
 
-def main(messages: int = 2000, pool: str = "prefork") -> None:
+def start_workers(folder: Path, values: dict[str, Any], pool: str) -> list[subprocess.Popen[bytes]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEGALAID_")}
+    env.update({f"LEGALAID_{k.upper()}": str(v) for k, v in values.items()})
+    procs = []
+    for n in range(WORKERS):
+        argv = [sys.executable, "-m", "legalaid", "worker", "--queues", "mail", "--concurrency=1"]
+        argv += [f"--pool={pool}", f"--hostname=bench{n}@%h"]
+        with (folder / f"worker-{n}.log").open("wb") as log:
+            procs.append(
+                subprocess.Popen(
+                    argv, env=env, cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            )
+    return procs
+
+
+def one_round(rt: Runtime, app: Any, sink: SmtpTestServer, messages: int, number: int) -> dict[str, float]:
+    """Enqueue ``messages`` in one transaction, hand them to the workers, wait until all are sent; then the
+    floor on the same messages."""
+    started = time.perf_counter()
+    with rt.transaction() as session:
+        ids = [
+            enqueue(
+                session,
+                key=f"reminder:stale:{number}:{n}:15",
+                to=[f"lawyer{n % 200}@example.org"],
+                subject=f"案件进展提醒：（2012）民援字第{n:03d}号",
+                text=BODY.format(n=n),
+                attachments=[ATTACHMENT],
+                mail_from=MAIL_FROM,
+            ).id
+            for n in range(messages)
+        ]
+    enqueue_rate = messages / (time.perf_counter() - started)
+    received_before = len(sink.messages())
+    target = sent_count(rt) + messages
+
+    started = time.perf_counter()
+    mail_tasks.send_deliveries(ids, app=app)
+    with rt.transaction() as session:
+        mark_enqueued(session, ids)
+    handed = time.perf_counter() - started
+    while sent_count(rt) < target:
+        if time.perf_counter() - started > 600:
+            raise SystemExit(f"only {sent_count(rt) - target + messages} of {messages} sent after 10 minutes")
+        time.sleep(0.05)
+    outbox_rate = messages / (time.perf_counter() - started)
+    received = len(sink.messages()) - received_before
+    floor = floor_rate(sink, rt, ids)
+    print(
+        f"round {number + 1}: outbox {outbox_rate:5.0f}/s, floor {floor:5.0f}/s "
+        f"(ratio {outbox_rate / floor:.2f}); {received} received",
+        flush=True,
+    )
+    return {"enqueue": enqueue_rate, "handoff": messages / handed, "outbox": outbox_rate, "floor": floor}
+
+
+def main(messages: int = 2000, pool: str = "prefork", rounds: int = 3) -> None:
+    results: list[dict[str, float]] = []
     redis_url, redis_admin, redis_number = redis_db()
     database_url, pg_admin, pg_name = postgres_db()
     folder = Path(tempfile.mkdtemp(prefix="legalaid-bench-mail-"))
@@ -118,66 +174,16 @@ def main(messages: int = 2000, pool: str = "prefork") -> None:
         rt = build_runtime(Settings(**values))
         try:
             migrate.upgrade(rt.engine)
-            started = time.perf_counter()
-            with rt.transaction() as session:
-                ids = [
-                    enqueue(
-                        session,
-                        key=f"reminder:stale:{n}:15",
-                        to=[f"lawyer{n % 200}@example.org"],
-                        subject=f"案件进展提醒：（2012）民援字第{n:03d}号",
-                        text=BODY.format(n=n),
-                        attachments=[ATTACHMENT],
-                        mail_from=MAIL_FROM,
-                    ).id
-                    for n in range(messages)
-                ]
-            enqueue_rate = messages / (time.perf_counter() - started)
-
-            env = {k: v for k, v in os.environ.items() if not k.startswith("LEGALAID_")}
-            env.update({f"LEGALAID_{k.upper()}": str(v) for k, v in values.items()})
-            for n in range(WORKERS):
-                log = (folder / f"worker-{n}.log").open("wb")
-                procs.append(
-                    subprocess.Popen(
-                        [
-                            sys.executable,
-                            "-m",
-                            "legalaid",
-                            "worker",
-                            "--queues",
-                            "mail",
-                            "--concurrency=1",
-                            f"--pool={pool}",
-                            f"--hostname=bench{n}@%h",
-                        ],
-                        env=env,
-                        cwd=folder,
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                        start_new_session=True,
-                    )
-                )
+            procs = start_workers(folder, values, pool)
             app = make_celery(rt.settings)
             deadline = time.monotonic() + 60
             while len(app.control.ping(timeout=0.5)) < WORKERS:  # remote control answers once ready
                 if time.monotonic() > deadline:
                     logs = "\n".join(p.read_text(errors="replace") for p in folder.glob("worker-*.log"))
                     raise SystemExit(f"workers did not start:\n{logs}")
-
-            started = time.perf_counter()
-            mail_tasks.send_deliveries(ids, app=app)
-            with rt.transaction() as session:
-                mark_enqueued(session, ids)
-            handed = time.perf_counter() - started
-            while sent_count(rt) < messages:
-                if time.perf_counter() - started > 600:
-                    raise SystemExit(f"only {sent_count(rt)} of {messages} sent after 10 minutes")
-                time.sleep(0.05)
-            outbox_rate = messages / (time.perf_counter() - started)
-            received = len(sink.messages())
-
-            floor = floor_rate(sink, rt, messages)
+            # This machine may be shared: each figure is the best of a few rounds, floor and outbox alike.
+            for number in range(rounds):
+                results.append(one_round(rt, app, sink, messages, number))
         finally:
             for proc in procs:
                 proc.terminate()
@@ -193,23 +199,25 @@ def main(messages: int = 2000, pool: str = "prefork") -> None:
             redis.Redis.from_url(redis_url).flushdb()
             redis_admin.delete(f"legalaid-test-lock:{redis_number}")
 
-    print(f"messages:                 {messages} (each ~{len(BODY) + 6000} bytes with a .docx attachment)")
-    print(f"enqueue (one transaction): {enqueue_rate:8.0f} messages/s")
+    best = {name: max(r[name] for r in results) for name in results[0]}
     print(
-        f"hand-off to Redis:         {messages / handed:8.0f} ids/s "
+        f"messages:                  {messages} per round "
+        f"(each ~{len(BODY) + 6000} bytes with a .docx attachment)"
+    )
+    print(f"enqueue (one transaction): {best['enqueue']:8.0f} messages/s")
+    print(
+        f"hand-off to Redis:         {best['handoff']:8.0f} ids/s "
         f"(deliver_batch tasks of {mail_tasks.BATCH_SIZE})"
     )
-    print(
-        f"outbox, {WORKERS} workers ({pool}): {outbox_rate:6.0f} messages/s  "
-        f"({received} received by the sink)"
-    )
-    print(f"floor, smtplib loop:       {floor:8.0f} messages/s")
-    print(f"outbox / floor:            {outbox_rate / floor:8.2f}  (target >= 0.5)")
+    print(f"outbox, {WORKERS} workers ({pool}):  {best['outbox']:7.0f} messages/s (best of {rounds})")
+    print(f"floor, smtplib loop:       {best['floor']:8.0f} messages/s (best of {rounds})")
+    print(f"outbox / floor:            {best['outbox'] / best['floor']:8.2f}  (target >= 0.5)")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("messages", nargs="?", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds; the best of each figure is shown")
     parser.add_argument(
         "--pool",
         choices=["prefork", "solo", "threads"],
@@ -217,4 +225,4 @@ if __name__ == "__main__":
         help="worker pool of each of the 2 workers (concurrency 1); `legalaid worker` runs prefork",
     )
     args = parser.parse_args()
-    main(args.messages, args.pool)
+    main(args.messages, args.pool, args.rounds)
