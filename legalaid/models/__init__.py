@@ -6,6 +6,7 @@ from legalaid.models.consultations import Consultation
 from legalaid.models.documents import GeneratedDocument
 from legalaid.models.outbox import OutboxAttachment, OutboxMessage
 from legalaid.models.people import Firm, Person
+from legalaid.models.reminders import ReminderDelivery, ReminderSent
 from legalaid.models.roster import DutyShift, Leave
 from legalaid.models.runs import ImportRecord, JobRun, LeaderLock
 
@@ -26,6 +27,8 @@ __all__ = [
     "OutboxMessage",
     "Leave",
     "Person",
+    "ReminderDelivery",
+    "ReminderSent",
     "UTCDateTime",
     "utcnow",
 ]

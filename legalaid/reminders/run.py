@@ -1,0 +1,191 @@
+"""The daily follow-up scan, whole: the one function ``legalaid reminders run`` and the scheduled task call.
+
+1. On a day off nothing is sent (digests go out on working days only); the items wait for the first
+   working day, whose scan takes every threshold up to it.
+2. ``scan``: the due items in SQL (``scan.select_due``).
+3. ``digest``: who gets each item, grouped per person; undeliverable items reported to the staff.
+4. ``ledger.claim``: insert-if-absent of each item the plan can carry; the items this transaction won
+   are the ones it mails (two scans at once mail each item once).
+5. One outbox row per digest (``mail.enqueue``, keyed by the digest's items) and the delivery rows, all in
+   the caller's transaction: either the ledger and the mail are both written, or neither is.
+
+``dry_run`` stops after step 3 (the digests are still rendered, so a broken template fails a dry run too)
+and writes nothing at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from legalaid.calendar import WorkCalendar
+from legalaid.config import Settings
+from legalaid.mail import enqueue
+from legalaid.models.reminders import DELIVERED, UNDELIVERABLE
+from legalaid.reminders.digest import AddressBook, Plan, plan_digests, render_digest, restrict
+from legalaid.reminders.ledger import claim, record_deliveries
+from legalaid.reminders.rules import Rule, load_rules
+from legalaid.reminders.scan import DueItem, select_due
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunReport:
+    """What a scan did (or, dry, would do): one row per item and person, and what went wrong."""
+
+    as_of: date
+    working_day: bool
+    dry_run: bool
+    holiday_name: str | None = None
+    next_working_day: date | None = None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    outbox_ids: list[int] = field(default_factory=list)
+    digests: dict[str, int] = field(default_factory=dict)  # kind (reminder, escalation) → how many
+    superseded: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def undeliverable(self) -> int:
+        return sum(1 for row in self.rows if row["delivery"] == UNDELIVERABLE)
+
+
+def run_reminders(
+    session: Session,
+    settings: Settings,
+    *,
+    as_of: date,
+    dry_run: bool = False,
+    calendar: WorkCalendar | None = None,
+    rules: dict[str, Rule] | None = None,
+) -> RunReport:
+    """Scan for the reminders and escalations due on ``as_of`` and queue their digests (see the module)."""
+    calendar = calendar or WorkCalendar.from_settings(settings)
+    report = RunReport(as_of=as_of, working_day=calendar.is_working_day(as_of), dry_run=dry_run)
+    if not report.working_day:
+        report.holiday_name = calendar.day(as_of).holiday_name
+        report.next_working_day = calendar.next_working_day(as_of)
+        return report
+    rules = rules or load_rules(settings)
+    selection = select_due(
+        list(rules.values()), calendar, as_of=as_of, lookback_days=settings.reminder_lookback_days
+    )
+    items = selection.items(session)
+    book = AddressBook(session, settings, items)
+    plan = plan_digests(items, rules, book)
+    carried = plan.carried()
+    for entry in plan.orphans:
+        report.problems.append(
+            f"{entry.item.case_no} {entry.item.rule}: "
+            f"{entry.unreachable.describe('en')}, and no center staff member has an email address to "
+            "report it to; it is tried again on the next scan"
+        )
+    if dry_run:
+        won = {item.key: 0 for item in items if item.key in carried}
+    else:
+        claimed = claim(session, (item for item in items if item.key in carried), as_of=as_of)
+        won, report.superseded = claimed.sent_ids, claimed.superseded
+        plan = restrict(plan, set(won))
+    outbox_ids = _send(session, settings, plan, won, as_of=as_of, rules=rules, book=book, report=report)
+    report.outbox_ids = outbox_ids
+    for digest in plan.digests:
+        report.digests[digest.kind] = report.digests.get(digest.kind, 0) + 1
+    for problem in report.problems:
+        log.warning("reminders %s: %s", as_of.isoformat(), problem)
+    return report
+
+
+def _send(
+    session: Session,
+    settings: Settings,
+    plan: Plan,
+    won: dict[str, int],
+    *,
+    as_of: date,
+    rules: dict[str, Rule],
+    book: AddressBook,
+    report: RunReport,
+) -> list[int]:
+    outbox_ids: list[int] = []
+    deliveries: list[dict[str, Any]] = []
+    # The first staff digest that reports an undeliverable item is the one its delivery row points at.
+    reported_in: dict[tuple[str, str, str], int | None] = {}
+    for digest in plan.digests:
+        email = render_digest(digest, as_of=as_of, rules=rules, book=book, settings=settings)
+        outbox_id = None
+        if not report.dry_run:
+            row = enqueue(
+                session,
+                key=digest.key(as_of),
+                to=[digest.person.email or ""],
+                subject=email.subject,
+                text=email.text,
+                html=email.html,
+                kind=digest.kind,
+                mail_from=settings.mail_from,
+            )
+            outbox_id = row.id
+            outbox_ids.append(outbox_id)
+        for item, role in digest.items:
+            report.rows.append(_row(item, digest.person.code, role, outbox_id, None, report.dry_run))
+            deliveries.append(_delivery(won, item, digest.person.code, role, DELIVERED, None, outbox_id))
+        for entry in digest.undelivered:
+            u = entry.unreachable
+            reported_in.setdefault((entry.item.key, u.role, u.code), outbox_id)
+    for entry in plan.undelivered:
+        u = entry.unreachable
+        outbox_id = reported_in.get((entry.item.key, u.role, u.code))
+        if entry.item.key not in won:
+            continue  # an orphan: nobody to report it to, left for the next scan
+        reason = u.describe("en")
+        report.rows.append(_row(entry.item, u.code, u.role, outbox_id, reason, report.dry_run))
+        deliveries.append(_delivery(won, entry.item, u.code, u.role, UNDELIVERABLE, reason, outbox_id))
+    if not report.dry_run:
+        record_deliveries(session, deliveries)
+    report.rows.sort(key=lambda r: (r["deadline"], r["case_no"], r["rule"], r["level"], r["recipient"]))
+    return outbox_ids
+
+
+def _row(
+    item: DueItem, recipient: str, role: str, outbox_id: int | None, reason: str | None, dry_run: bool
+) -> dict[str, Any]:
+    if reason is not None:
+        delivery = UNDELIVERABLE
+    else:
+        delivery = "would_queue" if dry_run else "queued"
+    return {
+        "rule": item.rule,
+        "case_no": item.case_no,
+        "recipient": recipient,
+        "role": role,
+        "level": item.level,
+        "anchor": item.anchor,
+        "deadline": item.deadline,
+        "threshold": item.threshold,
+        "delivery": delivery,
+        "reason": reason,
+        "outbox_id": outbox_id,
+    }
+
+
+def _delivery(
+    won: dict[str, int],
+    item: DueItem,
+    recipient: str,
+    role: str,
+    status: str,
+    reason: str | None,
+    outbox_id: int | None,
+) -> dict[str, Any]:
+    return {
+        "sent_id": won[item.key],
+        "recipient": recipient,
+        "role": role,
+        "status": status,
+        "reason": reason,
+        "outbox_id": outbox_id,
+    }
