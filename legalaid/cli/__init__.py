@@ -18,6 +18,7 @@ from legalaid.cli import (
     import_cmd,
     mail_cmd,
     process_cmd,
+    reminders_cmd,
     status_cmd,
 )
 from legalaid.errors import UserError
@@ -35,6 +36,7 @@ app.add_typer(mail_cmd.app, name="mail")
 app.add_typer(documents_cmd.app, name="documents")
 app.add_typer(documents_cmd.templates_app, name="templates")
 app.add_typer(calendar_cmd.app, name="calendar")
+app.add_typer(reminders_cmd.app, name="reminders")
 config_cmd.register(app)
 demo_cmd.register(app)
 import_cmd.register(app)

@@ -1,0 +1,140 @@
+"""``legalaid reminders``: the daily follow-up scan by hand, and the rule book it follows."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from legalaid.casework.notices import business_today
+from legalaid.cli._common import console, err_console, parse_date_option, print_json, runtime
+from legalaid.config import load_settings
+from legalaid.reminders import BRANCHES, Rule, RunReport, load_rules, run_reminders
+from legalaid.reminders.rules import LEVELS, threshold_label
+
+app = typer.Typer(help="Follow-up reminders: run the daily scan, show the rules.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+@app.command("run")
+def run(
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="The business date to scan for, YYYY-MM-DD (default: today)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be sent; send and record nothing.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Queue today's reminder and escalation digests (each item once, ever); a worker delivers them."""
+    rt = runtime()
+    day = parse_date_option(as_of, "--as-of") or business_today(rt.settings)
+    with rt.transaction() as session:
+        report = run_reminders(session, rt.settings, as_of=day, dry_run=dry_run)
+        if dry_run:
+            session.rollback()  # run_reminders wrote nothing; the rollback makes sure of it
+    if not report.working_day:
+        holiday = f" ({report.holiday_name})" if report.holiday_name else ""
+        next_day = report.next_working_day.isoformat() if report.next_working_day else "?"
+        message = (
+            f"{day.isoformat()} is not a working day{holiday}: no digests are sent; "
+            f"what falls due on it goes into the digests of {next_day}"
+        )
+        if as_json:
+            print_json([])
+            err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+        else:
+            console.print(message, markup=False, highlight=False, soft_wrap=True)
+        return
+    for problem in report.problems:
+        err_console.print(f"warning: {problem}", markup=False, highlight=False, soft_wrap=True)
+    if as_json:
+        print_json(report.rows)
+        return
+    if report.rows:
+        table = Table("rule", "case", "recipient", "level", "deadline", "threshold", "delivery")
+        for row in report.rows:
+            delivery = row["delivery"] + (f": {row['reason']}" if row["reason"] else "")
+            table.add_row(
+                row["rule"],
+                row["case_no"],
+                row["recipient"] or "-",
+                row["level"],
+                row["deadline"].isoformat(),
+                threshold_label(row["threshold"]),
+                delivery,
+            )
+        console.print(table)
+    console.print(_summary(report), highlight=False)
+
+
+def _summary(report: RunReport) -> str:
+    verb = "would be queued" if report.dry_run else "queued"
+    items = len({(r["rule"], r["case_no"], r["threshold"]) for r in report.rows})
+    reminders, escalations = report.digests.get("reminder", 0), report.digests.get("escalation", 0)
+    parts = [
+        f"{report.as_of.isoformat()}: {items} item(s) due",
+        f"{reminders} reminder and {escalations} escalation digest(s) {verb}",
+    ]
+    if report.superseded:
+        parts.append(f"{report.superseded} earlier threshold(s) superseded")
+    if report.undeliverable:
+        parts.append(f"{report.undeliverable} could not be delivered (reported to the center staff)")
+    return "; ".join(parts)
+
+
+@app.command("rules")
+def rules(as_json: JsonOption = False) -> None:
+    """The rule book: each rule's deadline, thresholds, recipients and legal basis."""
+    settings = load_settings()
+    table_rows = [_rule_row(rule, settings.locale) for rule in load_rules(settings).values()]
+    if as_json:
+        print_json(table_rows)
+        return
+    table = Table("rule", "what is due", "open while", "deadline", "reminds", "escalates", show_lines=True)
+    for row in table_rows:
+        table.add_row(
+            row["id"] + ("" if row["enabled"] else " (off)"),
+            row["title"],
+            "; ".join(row["open_while"]),
+            row["deadline"],
+            row["reminds"] or "—",
+            row["escalates"] or "—",
+        )
+    console.print(table)
+    # The legal basis is a sentence each: below the table, whole, rather than squeezed into a cell.
+    for row in table_rows:
+        console.print(f"{row['id']}: {row['basis']}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _rule_row(rule: Rule, locale: str) -> dict[str, Any]:
+    anchors = " or ".join(dict.fromkeys(branch.anchor.key for branch in BRANCHES[rule.id]))
+    if rule.deadline_kind == "period":
+        deadline = f"{anchors} + {rule.days} days (a period: ends on a working day)"
+    else:
+        deadline = f"{anchors} (a fixed date)"
+    described = {}
+    for level in LEVELS:
+        labels = ", ".join(threshold_label(t) for t in rule.offsets(level))
+        described[level] = f"{', '.join(rule.roles(level))}: {labels}" if labels else ""
+    return {
+        "id": rule.id,
+        "title": rule.title(locale),
+        "enabled": rule.enabled,
+        "open_while": [branch.open_while for branch in BRANCHES[rule.id]],
+        "deadline": deadline,
+        "days": rule.days,
+        "deadline_kind": rule.deadline_kind,
+        "remind_before": list(rule.remind_before),
+        "remind": list(rule.remind),
+        "escalate_after": list(rule.escalate_after),
+        "escalate": list(rule.escalate),
+        "reminds": described["reminder"],
+        "escalates": described["escalation"],
+        "basis": rule.basis(locale),
+        "basis_zh": rule.basis_zh,
+        "basis_en": rule.basis_en,
+    }
