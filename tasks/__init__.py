@@ -10,6 +10,7 @@ TASK_MODULES is the list the worker imports; a new task module is one more line 
 TASK_MODULES: tuple[str, ...] = (
     "tasks.heartbeat",
     "tasks.mail",
+    "tasks.reminders",
 )
 
 __all__ = ["TASK_MODULES"]
