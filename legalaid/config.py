@@ -89,6 +89,18 @@ class Settings(BaseSettings):
     smtp_password_file: Path | None = None
     smtp_security: Literal["none", "starttls", "ssl"] = "none"
     mail_from: str = ""
+    smtp_timeout: float = Field(default=30.0, gt=0)
+    smtp_ca_file: Path | None = None  # a private CA's certificates, for a center's own mail server
+    # Waits between delivery attempts live in the outbox row (next attempt time), never in the broker.
+    mail_retry_base_seconds: float = Field(default=60.0, gt=0)
+    mail_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    mail_retry_horizon_hours: float = Field(default=24.0, gt=0)
+    mail_lease_seconds: float = Field(
+        default=300.0, gt=0
+    )  # a claimed message whose worker died is retried after
+    mail_requeue_after_seconds: float = Field(
+        default=600.0, gt=0
+    )  # a queued message the broker lost is resent after
 
     center_name: str = "XX区法律援助中心"
     document_number_prefix: str = Field(default="X", max_length=10)

@@ -35,6 +35,9 @@ def test_the_shipped_schedule_names_known_tasks() -> None:
     entries = load_schedule(SHIPPED_SCHEDULE)
     assert [e.id for e in entries][:1] == ["heartbeat"]
     assert entries[0].task == "legalaid.heartbeat" and entries[0].cron == "* * * * *"
+    # The outbox sweep runs every minute: lost tasks and dead workers cost at most a minute plus the lease.
+    by_id = {e.id: e for e in entries}
+    assert by_id["mail-sweep"].task == "legalaid.mail.sweep" and by_id["mail-sweep"].cron == "* * * * *"
     app = make_celery(Settings())
     app.loader.import_default_modules()
     check_tasks(entries, set(app.tasks.keys()), path=str(SHIPPED_SCHEDULE))

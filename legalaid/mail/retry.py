@@ -9,7 +9,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+
+from legalaid.config import Settings
 
 _RNG = random.Random()
 
@@ -56,30 +57,14 @@ class RetryPolicy:
 
 DEFAULT_POLICY = RetryPolicy()
 
-# Settings the policy will read once they exist in legalaid.config.Settings (owned elsewhere): name,
-# RetryPolicy field, unit. Until then the defaults above apply. getattr keeps this module working in the
-# meantime without reading the environment itself.
-SETTINGS_FIELDS: tuple[tuple[str, str, str], ...] = (
-    ("mail_retry_base_seconds", "base_delay", "seconds"),
-    ("mail_retry_max_seconds", "max_delay", "seconds"),
-    ("mail_retry_horizon_hours", "horizon", "hours"),
-    ("mail_lease_seconds", "lease", "seconds"),
-    ("mail_requeue_after_seconds", "lost_after", "seconds"),
-    ("smtp_timeout", "smtp_timeout", "float"),
-)
 
-
-def policy_from_settings(settings: Any) -> RetryPolicy:
-    """The policy with whatever of SETTINGS_FIELDS the settings define; defaults for the rest."""
-    values: dict[str, Any] = {}
-    for setting, field, unit in SETTINGS_FIELDS:
-        value = getattr(settings, setting, None)
-        if value is None:
-            continue
-        if unit == "seconds":
-            values[field] = timedelta(seconds=float(value))
-        elif unit == "hours":
-            values[field] = timedelta(hours=float(value))
-        else:
-            values[field] = float(value)
-    return RetryPolicy(**values)
+def policy_from_settings(settings: Settings) -> RetryPolicy:
+    """The retry policy the settings ask for (``mail_retry_*``, ``mail_lease_seconds``, …)."""
+    return RetryPolicy(
+        base_delay=timedelta(seconds=settings.mail_retry_base_seconds),
+        max_delay=timedelta(seconds=settings.mail_retry_max_seconds),
+        horizon=timedelta(hours=settings.mail_retry_horizon_hours),
+        lease=timedelta(seconds=settings.mail_lease_seconds),
+        lost_after=timedelta(seconds=settings.mail_requeue_after_seconds),
+        smtp_timeout=settings.smtp_timeout,
+    )

@@ -58,7 +58,7 @@ def make_transport(settings: Settings) -> Transport:
     if settings.smtp_user and not password:
         # yagmail would look in the keyring and then prompt on the terminal: a worker would hang.
         raise ConfigError("LEGALAID_SMTP_PASSWORD: required when LEGALAID_SMTP_USER is set")
-    ca_file = getattr(settings, "smtp_ca_file", None)  # a proposed setting: a private CA's certificates
+    ca_file = settings.smtp_ca_file
     return SmtpTransport(
         tls_context=ssl.create_default_context(cafile=str(ca_file)) if ca_file else None,
         host=settings.smtp_host,
