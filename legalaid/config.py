@@ -95,12 +95,9 @@ class Settings(BaseSettings):
     mail_retry_base_seconds: float = Field(default=60.0, gt=0)
     mail_retry_max_seconds: float = Field(default=3600.0, gt=0)
     mail_retry_horizon_hours: float = Field(default=24.0, gt=0)
-    mail_lease_seconds: float = Field(
-        default=300.0, gt=0
-    )  # a claimed message whose worker died is retried after
-    mail_requeue_after_seconds: float = Field(
-        default=600.0, gt=0
-    )  # a queued message the broker lost is resent after
+    # A claimed message whose worker died is retried after the lease; one the broker lost, after requeue_after.
+    mail_lease_seconds: float = Field(default=300.0, gt=0)
+    mail_requeue_after_seconds: float = Field(default=600.0, gt=0)
 
     center_name: str = "XX区法律援助中心"
     document_number_prefix: str = Field(default="X", max_length=10)
