@@ -6,6 +6,9 @@ The figures are checked with plain SQL on the demo's database, not through the d
 from __future__ import annotations
 
 import contextlib
+import email
+import email.message
+import email.policy
 import io
 import json
 import os
@@ -17,6 +20,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import docx
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -387,3 +391,26 @@ def test_the_demo_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
     assert [consultations[name] for name in desk] == [1912, 482, 23, 47]
     with pytest.raises(DemoRefused, match="already holds data"):
         run_demo(Settings(data_dir=tmp_path / "var", database_url=postgres_url))
+
+
+def test_the_notices_are_eml_files_with_word_documents_attached(demo: DemoRun) -> None:
+    """Issue 3's promise: after `legalaid demo` the user finds the assignment notices as .eml files whose
+    .docx attachments open in Word."""
+    messages = demo.sql("SELECT count(*) FROM outbox")
+    assert messages > 0
+    assert demo.sql("SELECT count(*) FROM outbox WHERE status = 'sent'") == messages
+    files = sorted((demo.data_dir / "mail").rglob("*.eml"))
+    assert len(files) == messages
+    assigned = [path for path in files if "case_assigned" in path.name]
+    assert assigned, [path.name for path in files]
+    message = email.message_from_bytes(assigned[0].read_bytes(), policy=email.policy.default)
+    assert isinstance(message, email.message.EmailMessage)
+    assert str(message["Subject"]).startswith("指派通知书：")
+    [attachment] = list(message.iter_attachments())
+    assert str(attachment.get_filename()).startswith("指派通知书-") and attachment.get_filename().endswith(
+        ".docx"
+    )
+    content = attachment.get_content()
+    words = [p.text for p in docx.Document(io.BytesIO(content)).paragraphs]
+    assert "指派通知书" in words
+    assert f"{messages} sent, 0 queued (as .eml files in" in demo.out

@@ -112,7 +112,9 @@ def show(report: DemoReport, steps: list[tuple[str, str]]) -> None:
         f"{people['leaders']} leaders; {people['active']} active, {people['desk_pool']} in the desk pool",
         f"roster    {roster['shifts']} desk days {roster['first']} … {roster['last']} "
         f"({roster['people']} lawyers); {roster['leave']} leave",
-        f"outbox    {outbox['queued']} notices queued, {outbox['documents']} Word documents",
+        f"outbox    {outbox['messages']} notices with {outbox['documents']} Word documents: "
+        f"{outbox['sent']} sent, {outbox['queued']} queued"
+        + (f" (as .eml files in {folder})" if (folder := report.steps.get("mail", {}).get("folder")) else ""),
         f"files     {report.folder}",
     ]
     for line in lines:

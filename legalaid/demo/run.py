@@ -32,6 +32,7 @@ from legalaid.demo.data import CENTER_HEAD, DEFAULT_AS_OF, STAFF, DemoData, Row,
 from legalaid.demo.summary import Figures, summarize
 from legalaid.errors import UserError
 from legalaid.importing import ImportFailed, ImportResult, import_file, kind_headers, write_csv, write_xlsx
+from legalaid.mail import Outcome, flush, make_transport
 from legalaid.models import Base, Case, Consultation, DutyShift, Firm, Person
 from legalaid.models.enums import (
     LABELS_ZH,
@@ -302,10 +303,25 @@ def import_files(context: DemoContext) -> Figures:
     }
 
 
+def deliver_mail(context: DemoContext) -> Figures:
+    """With the embedded ``file`` transport, write the queued notices as .eml files now, in this process.
+
+    The user then finds the assignment notices, Word documents attached, in ``<data_dir>/mail`` without
+    starting a worker. Over SMTP nothing was queued (the addresses are made up); on ``console`` the
+    messages wait for ``legalaid mail flush`` rather than flooding the demo's summary.
+    """
+    settings = context.rt.settings
+    if settings.mail_transport != "file":
+        return {"delivered": 0, "folder": None}
+    outcomes = flush(context.rt, transport=make_transport(settings))
+    return {"delivered": outcomes[Outcome.SENT], "folder": str(settings.mail_dir)}
+
+
 STEPS: list[DemoStep] = [
     DemoStep("schema", upgrade_schema, "create or upgrade the database schema"),
     DemoStep("files", write_files, "write the import files and the demo's settings to <data_dir>/demo"),
     DemoStep("import", import_files, "import them: firms, people, cases, consultations, roster, leave"),
+    DemoStep("mail", deliver_mail, "deliver the notices the import queued as .eml files (file transport)"),
     # Later features append here: reminders, reports, roster notices on the demo center.
 ]
 

@@ -168,6 +168,7 @@ def outbox_figures(session: Session) -> Figures:
         session,
         messages=func.count(OutboxMessage.id),
         queued=func.count(OutboxMessage.id).filter(OutboxMessage.status == "queued"),
+        sent=func.count(OutboxMessage.id).filter(OutboxMessage.status == "sent"),
     )
     figures["documents"] = session.scalar(select(func.count(GeneratedDocument.id))) or 0
     return figures
