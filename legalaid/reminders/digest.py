@@ -86,11 +86,14 @@ class Unreachable:
     code: str = ""  # the person it was for, when there is one to name
     name: str = ""
     firm: str = ""
+    # The person the reason is about when that is not the recipient (the lawyer without a firm).
+    about: tuple[str, str] | None = None
 
     def describe(self, locale: str) -> str:
-        who = f"{self.name}（{self.code}）" if locale == "zh_CN" else f"{self.code} {self.name}"
+        code, name = self.about or (self.code, self.name)
+        who = f"{name}（{code}）" if locale == "zh_CN" else f"{code} {name}"
         role = ROLE_LABELS[locale][self.role]
-        return REASONS[locale][self.reason].format(who=who, code=self.code, firm=self.firm, role=role)
+        return REASONS[locale][self.reason].format(who=who, code=code, firm=self.firm, role=role)
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,7 @@ class AddressBook:
             return _reachable([lawyer], role)
         firm = self.firms.get(lawyer.firm_id) if lawyer.firm_id is not None else None
         if firm is None:
-            return [], [Unreachable(role, "no_firm", lawyer.code, lawyer.name)]
+            return [], [Unreachable(role, "no_firm", about=(lawyer.code, lawyer.name))]
         director = self.directors.get(firm.director_code) if firm.director_code else None
         if director is None:
             if firm.director_code:
