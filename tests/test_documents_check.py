@@ -54,7 +54,8 @@ def test_the_shipped_templates_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(reports) == len(KINDS) * 2
     assert all(r.ok and not r.warnings and not r.unknown for r in reports), [r.as_dict() for r in reports]
     assert main(["templates", "check", "--strict"]) == 0
-    assert capsys.readouterr().out.count("ok    ") == len(reports)
+    # One line per Word template, and one for the email templates.
+    assert capsys.readouterr().out.count("ok    ") == len(reports) + 1
 
 
 def test_the_shipped_templates_use_what_their_kind_gives() -> None:
@@ -240,3 +241,14 @@ def test_a_block_that_leaves_its_table_is_an_error_not_lost_text(tmp_path: Path)
     document.save(str(path))
     with pytest.raises(TemplateError, match=r"^template t.docx: renders to broken XML \(.*\); a \{%p %\}"):
         render_template(path, {"applicant_name": "乙"})
+
+
+def test_a_broken_email_template_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The email templates are checked too: one that does not parse is named by its file."""
+    shutil.copytree(templates_dir(), tmp_path / "templates")
+    broken = tmp_path / "templates" / "email" / "zh_CN" / "case_assigned.txt"
+    broken.write_text("{{ recipient_name }：\n{% if %}\n", encoding="utf-8")
+    assert main(["templates", "check", "--dir", str(tmp_path / "templates")]) == 1
+    captured = capsys.readouterr()
+    assert "case_assigned" in captured.out and "error" in captured.out
+    assert "0 of 6 templates need fixing; 1 email template problem" in captured.err

@@ -23,6 +23,7 @@ from legalaid.documents import (
 from legalaid.documents.pdf import require_office
 from legalaid.documents.registry import check_locale
 from legalaid.errors import UserError
+from legalaid.mail import check_templates as check_email_templates
 from legalaid.models import GeneratedDocument
 
 app = typer.Typer(help="Word documents of the case steps.", no_args_is_help=True)
@@ -132,11 +133,20 @@ def check(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Check every template: it parses, renders, and uses only the variables its kind provides."""
+    """Check every template: the Word templates parse, render, and use only the variables their kind
+    provides; the email templates parse and exist in every locale."""
     reports = check_templates(folder)
     failed = [r for r in reports if not r.ok or (strict and r.warnings)]
+    # An email template that does not parse would fail its job at send time; say so now, by file.
+    email_problems = check_email_templates(root=folder)
     if as_json:
-        print_json({"ok": not failed, "templates": [r.as_dict() for r in reports]})
+        print_json(
+            {
+                "ok": not failed and not email_problems,
+                "templates": [r.as_dict() for r in reports],
+                "email_problems": email_problems,
+            }
+        )
     else:
         for report in reports:
             if report.ok and not report.warnings:
@@ -145,8 +155,17 @@ def check(
                 console.print(f"error {report.template}: {line}", highlight=False, soft_wrap=True)
             for line in report.warnings:
                 console.print(f"warn  {report.template}: {line}", highlight=False, soft_wrap=True)
-    if failed:
-        raise TemplatesNeedFixing(f"{len(failed)} of {len(reports)} templates need fixing")
+        for line in email_problems:
+            console.print(f"error {line}", markup=False, highlight=False, soft_wrap=True)
+        if not email_problems:
+            console.print("ok    email templates", highlight=False)
+    if failed or email_problems:
+        message = f"{len(failed)} of {len(reports)} templates need fixing"
+        if email_problems:
+            message += (
+                f"; {len(email_problems)} email template problem{'s' if len(email_problems) > 1 else ''}"
+            )
+        raise TemplatesNeedFixing(message)
 
 
 class TemplatesNeedFixing(UserError):
