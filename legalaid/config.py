@@ -95,7 +95,7 @@ class Settings(BaseSettings):
     mail_retry_base_seconds: float = Field(default=60.0, gt=0)
     mail_retry_max_seconds: float = Field(default=3600.0, gt=0)
     mail_retry_horizon_hours: float = Field(default=24.0, gt=0)
-    # A claimed message whose worker died is retried after the lease; one the broker lost, after requeue_after.
+    # A claimed message whose worker died is retried after the lease; one the broker lost, after requeue.
     mail_lease_seconds: float = Field(default=300.0, gt=0)
     mail_requeue_after_seconds: float = Field(default=600.0, gt=0)
 
