@@ -8,6 +8,7 @@ from legalaid.models.outbox import OutboxAttachment, OutboxMessage
 from legalaid.models.people import Firm, Person
 from legalaid.models.reminders import ReminderDelivery, ReminderSent
 from legalaid.models.roster import DutyShift, Leave
+from legalaid.models.roster_log import DutyChange, RosterAlert, RosterRequest
 from legalaid.models.runs import ImportRecord, JobRun, LeaderLock
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "CaseEvent",
     "CaseGroup",
     "Consultation",
+    "DutyChange",
     "DutyShift",
     "Firm",
     "GeneratedDocument",
@@ -29,6 +31,8 @@ __all__ = [
     "Person",
     "ReminderDelivery",
     "ReminderSent",
+    "RosterAlert",
+    "RosterRequest",
     "UTCDateTime",
     "utcnow",
 ]
