@@ -114,6 +114,20 @@ class Settings(BaseSettings):
     roster_people_per_slot: int = Field(default=1, ge=1, le=10)
     roster_max_consecutive: int = Field(default=1, ge=1, le=31)
     roster_weekdays: CommaList = Field(default_factory=list)
+    # The arbitration desk (劳动仲裁委法律援助咨询点): its name, address and the hours of each slot
+    # (HH:MM-HH:MM) go into the duty notices, the .ics events and the posted 值班安排表.
+    roster_desk_name: str = "劳动人事争议仲裁委员会法律援助咨询点"
+    roster_desk_address: str = "XX区劳动人事争议仲裁委员会一楼接待大厅"
+    roster_hours_day: str = "09:00-17:00"
+    roster_hours_am: str = "09:00-12:00"
+    roster_hours_pm: str = "13:30-17:00"
+    # Day-before notices go out from this hour (center time) on the last working day before a duty; the
+    # hourly schedule entry sends nothing before it.
+    roster_notice_hour: int = Field(default=16, ge=0, le=23)
+    # How many days ahead the daily roster check looks for problems to alert the coordinator about.
+    roster_alert_days: int = Field(default=14, ge=1, le=92)
+    # How far back the rotation replays who did what, so that a new month continues fairly.
+    roster_history_days: int = Field(default=365, ge=0, le=3660)
 
     calendar_overrides_file: Path | None = None
     # Follow-up reminders (legalaid/reminders): a rules file whose keys replace those of the shipped
@@ -147,6 +161,14 @@ class Settings(BaseSettings):
         if value not in (["day"], ["am", "pm"]):
             raise ValueError("must be 'day' or 'am,pm'")
         return value
+
+    @field_validator("roster_hours_day", "roster_hours_am", "roster_hours_pm")
+    @classmethod
+    def _valid_hours(cls, value: str) -> str:
+        match = re.fullmatch(r"\s*([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)\s*", value)
+        if not match or match.group(1, 2) >= match.group(3, 4):
+            raise ValueError(f"{value!r} is not opening hours like 09:00-12:00")
+        return "{}:{}-{}:{}".format(*match.groups())
 
     @field_validator("roster_weekdays")
     @classmethod
