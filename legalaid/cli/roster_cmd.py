@@ -1,0 +1,361 @@
+"""``legalaid roster``: the arbitration desk's rotation, its checks and quality, swaps, leave and notices."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from legalaid.calendar import WorkCalendar
+from legalaid.casework.notices import business_today
+from legalaid.cli._common import console, err_console, parse_date_option, print_json, runtime
+from legalaid.errors import UserError
+from legalaid.roster import (
+    ChangeResult,
+    NoticeRun,
+    add_leave,
+    alerts,
+    day_before,
+    find_problems,
+    load_window,
+    measure,
+    rotate,
+    swap,
+    week_ahead,
+    write_rotation,
+)
+from legalaid.roster.document import month_sheet, parse_month, write_sheet
+from legalaid.roster.ics import DutyEvent, calendar_bytes
+from legalaid.roster.mailing import Labels
+from legalaid.roster.store import person_by_code, person_duties
+
+app = typer.Typer(
+    help="The labor-arbitration desk's duty rotation: generate, check, quality, notify, swap, leave, ics.",
+    no_args_is_help=True,
+)
+leave_app = typer.Typer(help="Leave (请假): record it; the person's duties in it go to others.")
+app.add_typer(leave_app, name="leave")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would change; write and send nothing.")
+]
+FromOption = Annotated[str, typer.Option("--from", metavar="DATE", help="First day, YYYY-MM-DD.")]
+ToOption = Annotated[str, typer.Option("--to", metavar="DATE", help="Last day, YYYY-MM-DD.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", metavar="DATE", help="The business date (default: today); earlier duties are past."
+    ),
+]
+ByOption = Annotated[
+    str | None, typer.Option("--by", metavar="CODE", help="Who asked for it (a person code); recorded.")
+]
+NOTIFY_KINDS = ("week-ahead", "day-before", "alerts")
+
+
+def _window_dates(start: str, end: str) -> tuple[date, date]:
+    first = parse_date_option(start, "--from")
+    last = parse_date_option(end, "--to")
+    assert first is not None and last is not None
+    return first, last
+
+
+def _today(as_of: str | None) -> date:
+    return parse_date_option(as_of, "--as-of") or business_today(runtime().settings)
+
+
+def _warn(lines: list[str]) -> None:
+    for line in lines:
+        err_console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("generate")
+def generate(
+    start: FromOption,
+    end: ToOption,
+    write: Annotated[
+        bool, typer.Option("--write", help="Write the new shifts (default: only show them).")
+    ] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Draw every position again, not only the empty ones.")
+    ] = False,
+    by: ByOption = None,
+    as_of: AsOfOption = None,
+    dry_run: DryRunOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Draw a fair rotation over the desk days from --from to --to (kept shifts stay, unless --replace)."""
+    first, last = _window_dates(start, end)
+    rt = runtime()
+    today = _today(as_of)
+    with rt.transaction() as session:
+        window = load_window(session, rt.settings, start=first, end=last)
+        rotation = rotate(window, replace=replace)
+        result = None
+        if write and not dry_run:
+            result = write_rotation(
+                session,
+                rt.settings,
+                window=window,
+                rotation=rotation,
+                replace=replace,
+                requested_by=by,
+                today=today,
+            )
+    _warn(window.warnings)
+    _warn([f"{gap.on} {gap.slot}: nobody free, {gap.missing} short" for gap in rotation.unfilled])
+    names = {code: person.name for code, person in window.people.items()}
+    added = set(rotation.added)
+    rows: list[dict[str, Any]] = [
+        {"date": s.on, "slot": s.slot, "person": s.person, "name": names.get(s.person, ""), "new": s in added}
+        for s in rotation.shifts
+    ]
+    if result is not None:
+        _warn(result.warnings)
+    if as_json:
+        print_json(rows)
+        return
+    labels = Labels(rt.settings)
+    table = Table("date", "weekday", "slot", "person", "name", "")
+    for row in rows:
+        table.add_row(
+            row["date"].isoformat(),
+            labels.weekday(row["date"]),
+            row["slot"],
+            row["person"],
+            row["name"],
+            "new" if row["new"] else "",
+        )
+    console.print(table)
+    summary = ", ".join(f"{code} {count}" for code, count in rotation.counts.items())
+    console.print(f"duties per person: {summary}", highlight=False, soft_wrap=True)
+    if result is None:
+        console.print(
+            f"{len(rotation.added)} shift(s) to add; nothing written (add --write)", highlight=False
+        )
+    else:
+        console.print(
+            f"written: {len(result.added)} added, {len(result.removed)} removed; "
+            f"{len(result.notices)} change notice(s) queued",
+            highlight=False,
+        )
+
+
+@app.command("check")
+def check(start: FromOption, end: ToOption, as_json: JsonOption = False) -> None:
+    """Find gaps, double bookings, leave, inactive people, closed days, runs and imbalance; exit 1 if any."""
+    first, last = _window_dates(start, end)
+    rt = runtime()
+    with rt.transaction() as session:
+        window = load_window(session, rt.settings, start=first, end=last)
+    _warn(window.warnings)
+    problems = find_problems(window.view())
+    if as_json:
+        print_json([p.as_dict() for p in problems])
+    elif problems:
+        table = Table("kind", "date", "slot", "person", "problem")
+        for p in problems:
+            table.add_row(p.kind, str(p.on or ""), p.slot or "", p.person or "", p.message)
+        console.print(table)
+        console.print(f"{len(problems)} problem(s) from {first} to {last}", highlight=False)
+    else:
+        console.print(f"no problem from {first} to {last}", highlight=False)
+    if problems:
+        raise typer.Exit(1)
+
+
+@app.command("quality")
+def quality(start: FromOption, end: ToOption, as_json: JsonOption = False) -> None:
+    """Coverage, balance, who is over their fair share, and one score (0-100)."""
+    first, last = _window_dates(start, end)
+    rt = runtime()
+    with rt.transaction() as session:
+        window = load_window(session, rt.settings, start=first, end=last)
+    _warn(window.warnings)
+    figures = measure(window.view())
+    if as_json:
+        print_json({"from": first, "to": last, **figures.as_dict()})
+        return
+    over = ", ".join(f"{code} +{percent}%" for code, percent in figures.over) or "nobody"
+    for line in (
+        f"coverage  {figures.coverage:.1%} ({figures.filled} of {figures.required} desk positions filled)",
+        f"balance   {figures.balance:.3f} (fairest possible with whole duties: {figures.best_balance:.3f})",
+        f"over      {over}",
+        f"score     {figures.score}",
+    ):
+        console.print(line, highlight=False, soft_wrap=True, markup=False)
+
+
+@app.command("notify")
+def notify(
+    as_of: AsOfOption = None,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option("--kind", help="week-ahead, day-before or alerts (repeat it; default: all three)."),
+    ] = None,
+    dry_run: DryRunOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Queue the notices due on the business date: week-ahead roster, day-before notices, alerts."""
+    kinds = kind or list(NOTIFY_KINDS)
+    if bad := [k for k in kinds if k not in NOTIFY_KINDS]:
+        raise UserError(f"--kind: {bad[0]!r} is not one of {', '.join(NOTIFY_KINDS)}")
+    rt = runtime()
+    today = _today(as_of)
+    calendar = WorkCalendar.from_settings(rt.settings)
+    runs: list[NoticeRun] = []
+    with rt.transaction() as session:
+        for name in NOTIFY_KINDS:
+            if name in kinds:
+                runs.append(
+                    _NOTIFIERS[name](session, rt.settings, as_of=today, calendar=calendar, dry_run=dry_run)
+                )
+        if dry_run:
+            session.rollback()
+    for run in runs:
+        _warn([f"{run.kind}: {line}" for line in run.problems])
+    if as_json:
+        print_json([run.as_dict() for run in runs])
+        return
+    verb = "would queue" if dry_run else "queued"
+    for run in runs:
+        line = f"{run.kind}: {verb} {len(run.messages)} message(s)"
+        console.print(
+            line + (f" — {run.note}" if run.note else ""), highlight=False, soft_wrap=True, markup=False
+        )
+        for message in run.messages:
+            console.print(
+                f"  {message['to']}: {message['subject']}", highlight=False, soft_wrap=True, markup=False
+            )
+
+
+_NOTIFIERS: dict[str, Any] = {"week-ahead": week_ahead, "day-before": day_before, "alerts": alerts}
+
+
+def _show_change(result: ChangeResult, *, dry_run: bool, as_json: bool) -> None:
+    _warn(result.warnings)
+    if as_json:
+        print_json({**result.as_dict(), "dry_run": dry_run})
+        return
+    for shift in result.removed:
+        console.print(f"- {shift.on} {shift.slot} {shift.person}", highlight=False, markup=False)
+    for shift in result.added:
+        console.print(f"+ {shift.on} {shift.slot} {shift.person}", highlight=False, markup=False)
+    if dry_run:
+        console.print("dry run: nothing written, nobody told", highlight=False)
+    else:
+        console.print(f"recorded; {len(result.notices)} change notice(s) queued", highlight=False)
+
+
+@app.command("swap")
+def swap_command(
+    day: Annotated[str, typer.Argument(metavar="DATE", help="The duty's day, YYYY-MM-DD.")],
+    slot: Annotated[str, typer.Argument(metavar="SLOT", help="day, am or pm.")],
+    from_person: Annotated[str, typer.Argument(metavar="FROM_PERSON", help="Who gives the duty (code).")],
+    to_person: Annotated[str, typer.Argument(metavar="TO_PERSON", help="Who takes it (code).")],
+    by: ByOption = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why; recorded.")] = None,
+    as_of: AsOfOption = None,
+    dry_run: DryRunOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Give FROM_PERSON's duty to TO_PERSON, who must be free, in the pool and not on leave; both are told."""
+    on = parse_date_option(day, "DATE")
+    assert on is not None
+    rt = runtime()
+    today = _today(as_of)
+    with rt.transaction() as session:
+        result = swap(
+            session,
+            rt.settings,
+            on=on,
+            slot=slot,
+            from_code=from_person,
+            to_code=to_person,
+            requested_by=by,
+            reason=reason,
+            today=today,
+            dry_run=dry_run,
+        )
+    _show_change(result, dry_run=dry_run, as_json=as_json)
+
+
+@leave_app.command("add")
+def leave_add(
+    person: Annotated[str, typer.Argument(metavar="PERSON", help="Who is away (code).")],
+    start: Annotated[str, typer.Argument(metavar="START", help="First day away, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Argument(metavar="END", help="Last day away, YYYY-MM-DD.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="事由; recorded.")] = None,
+    by: ByOption = None,
+    as_of: AsOfOption = None,
+    dry_run: DryRunOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Record leave; the person's duties from today on within it go to others, fairly; everyone is told."""
+    first, last = parse_date_option(start, "START"), parse_date_option(end, "END")
+    assert first is not None and last is not None
+    rt = runtime()
+    today = _today(as_of)
+    with rt.transaction() as session:
+        result = add_leave(
+            session,
+            rt.settings,
+            person_code=person,
+            start=first,
+            end=last,
+            reason=reason,
+            requested_by=by,
+            today=today,
+            dry_run=dry_run,
+        )
+    _show_change(result, dry_run=dry_run, as_json=as_json)
+
+
+@app.command("ics")
+def ics(
+    person: Annotated[str, typer.Option("--person", metavar="CODE", help="Whose duties.")],
+    start: Annotated[
+        str | None, typer.Option("--from", metavar="DATE", help="First day (default: all).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", metavar="DATE", help="Last day (default: all).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of printing.")] = None,
+) -> None:
+    """A person's duties as an iCalendar feed; removed duties stay in it as STATUS:CANCELLED."""
+    first, last = parse_date_option(start, "--from"), parse_date_option(end, "--to")
+    rt = runtime()
+    with rt.transaction() as session:
+        who = person_by_code(session, person, argument="--person")
+        records = person_duties(session, who, start=first, end=last)
+        events = [
+            DutyEvent(r.on, r.slot, r.person, who.name, r.cancelled, r.sequence, r.changed_at)
+            for r in records
+        ]
+        content = calendar_bytes(events, rt.settings, name=f"{rt.settings.roster_desk_name} {who.name}")
+    if out is not None:
+        out.write_bytes(content)
+        err_console.print(f"{len(events)} duties written to {out}", highlight=False, markup=False)
+        return
+    typer.echo(content.decode("utf-8"), nl=False)
+
+
+@app.command("document")
+def document(
+    month: Annotated[str, typer.Option("--month", metavar="YYYY-MM", help="The month of the roster.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("."),
+    as_json: JsonOption = False,
+) -> None:
+    """The month's 值班安排表 for posting at the desk, as a Word document and an .xlsx."""
+    first = parse_month(month)
+    rt = runtime()
+    with rt.transaction() as session:
+        sheet = month_sheet(session, rt.settings, month=first)
+    paths = write_sheet(sheet, rt.settings, out)
+    if as_json:
+        print_json({"month": month, "rows": len(sheet.rows), "files": [str(p) for p in paths]})
+        return
+    for path in paths:
+        console.print(str(path), highlight=False, markup=False)
