@@ -11,6 +11,7 @@ TASK_MODULES: tuple[str, ...] = (
     "tasks.heartbeat",
     "tasks.mail",
     "tasks.reminders",
+    "tasks.roster",
 )
 
 __all__ = ["TASK_MODULES"]
