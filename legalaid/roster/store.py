@@ -7,7 +7,7 @@ caller's transaction; the change rows are what the change notices and the calend
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
@@ -152,12 +152,17 @@ def rotate(
     window: Window, *, replace: bool = False, fill: Iterable[tuple[date, str]] | None = None
 ) -> Rotation:
     """The rotation for the window: its empty positions filled (every position, with ``replace``)."""
-    # A member's history starts at their first duty: before it they were not in the pool, as far as the
-    # database can tell, and must not look owed for it. Someone who never served starts with the window.
+    # The database knows who is in the pool now, not since when. A member's history starts at their first
+    # duty, unless that came within the first round of the recorded history (everyone's first turn comes
+    # in some order when a roster starts: the first in line was not in the pool any longer than the last).
+    # Someone who never served starts with the window, owed nothing.
+    served = sorted({s.on for s in window.history})
+    rounds = -(-len(window.pool) // max(1, window.desk.per_day))
+    first_round_end = served[min(rounds, len(served)) - 1] if served else None
     pool = [
         Member(
             m.code,
-            joined=_joined(window.first_duty.get(m.code), window.history_days, window.start),
+            joined=_joined(window.first_duty.get(m.code), first_round_end, window.start),
             has_email=m.has_email,
         )
         for m in window.pool
@@ -175,10 +180,10 @@ def rotate(
     )
 
 
-def _joined(first: date | None, history_days: Sequence[date], start: date) -> date | None:
-    if first is None:
+def _joined(first: date | None, first_round_end: date | None, start: date) -> date | None:
+    if first is None or first >= start:
         return start
-    if not history_days or first <= history_days[0]:
+    if first_round_end is None or first <= first_round_end:
         return None
     return first
 

@@ -204,9 +204,14 @@ def write_rotation(
     replace: bool,
     requested_by: str | None,
     today: date,
+    default_requester: str = "legalaid roster generate",
 ) -> ChangeResult:
-    """Write a generated rotation: add its new shifts; with ``replace`` also remove those it dropped."""
-    asked = _requester(session, requested_by, "legalaid roster generate")
+    """Write a generated rotation: add its new shifts; with ``replace`` also remove those it dropped.
+
+    ``requested_by`` is a person code (checked); without one the request is recorded as made by
+    ``default_requester``, the command that wrote it.
+    """
+    asked = _requester(session, requested_by, default_requester)
     new = set(rotation.shifts)
     old = set(window.shifts)
     remove = sorted(old - new, key=lambda s: s.sort_key) if replace else []
