@@ -25,7 +25,7 @@ _NEXT: tuple[tuple[str, str, str], ...] = (
     ("mail status", "legalaid mail status", "the outbox"),
     ("reminders run", "legalaid reminders run --as-of {as_of} --dry-run", "the reminders of the demo date"),
     ("report", "legalaid report --help", "the quarterly and annual reports"),
-    ("roster", "legalaid roster --help", "the arbitration desk's rotation"),
+    ("roster", "legalaid roster check --from {rota_from} --to {rota_to}", "the desk rota the demo drew"),
     ("documents render", "legalaid documents render assignment_notice --case {case_no}", "a Word document"),
     ("import", "legalaid import cases {cases} --dry-run", "import a file again: nothing changes"),
 )
@@ -73,6 +73,8 @@ def next_steps(app: typer.Typer, report: DemoReport) -> list[tuple[str, str]]:
         "as_of": report.as_of.isoformat(),
         "case_no": report.scenarios.get("hearing_soon", ""),  # assigned, open: it has an assignment notice
         "cases": report.files.get("cases", ""),
+        "rota_from": report.steps.get("roster", {}).get("from", report.as_of.isoformat()),
+        "rota_to": report.steps.get("roster", {}).get("to", report.as_of.isoformat()),
     }
     steps = [(f"export LEGALAID_CONFIG={report.files['settings']}", "the demo center's settings")]
     steps += [(line.format(**values), about) for name, line, about in _NEXT if name in available]
@@ -117,6 +119,13 @@ def show(report: DemoReport, steps: list[tuple[str, str]]) -> None:
         + (f" (as .eml files in {folder})" if (folder := report.steps.get("mail", {}).get("folder")) else ""),
         f"files     {report.folder}",
     ]
+    if rota := report.steps.get("roster"):
+        problems = f"{len(rota['problems'])} problem(s)" if rota["problems"] else "no problem"
+        lines.insert(
+            -1,
+            f"desk rota {rota['month']} drawn: {rota['shifts']} duties for {rota['people']} lawyers, "
+            f"{problems}, quality score {rota['score']}; {rota['notices']} duty notice(s) sent",
+        )
     for line in lines:
         console.print(line, highlight=False, soft_wrap=True, markup=False)
     for problem in report.steps.get("import", {}).get("notice_problems", []):

@@ -46,6 +46,7 @@ from legalaid.models.enums import (
     Role,
     Slot,
 )
+from legalaid.roster.demo import demo_roster
 from legalaid.runtime import Runtime, build_runtime
 
 DEMO_FOLDER = "demo"  # under the data dir: the files the demo imported, for users to open and copy
@@ -322,6 +323,7 @@ STEPS: list[DemoStep] = [
     DemoStep("files", write_files, "write the import files and the demo's settings to <data_dir>/demo"),
     DemoStep("import", import_files, "import them: firms, people, cases, consultations, roster, leave"),
     DemoStep("mail", deliver_mail, "deliver the notices the import queued as .eml files (file transport)"),
+    DemoStep("roster", demo_roster, "draw the desk's rota for the next month, check it, send the notices"),
     # Later features append here: reminders, reports, roster notices on the demo center.
 ]
 
