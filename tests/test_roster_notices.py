@@ -140,6 +140,7 @@ def test_alerts_are_told_once_and_a_gap_once_more_when_it_comes_close(rt: Runtim
         alerts(session, rt.settings, as_of=date(2012, 10, 9))  # the horizon moved on by a day
         assert set(session.scalars(select(RosterAlert.key))) - told == {"gap:2012-10-23:day:-"}
     with rt.transaction() as session:
+        assert "not a working day" in (alerts(session, rt.settings, as_of=date(2012, 10, 14)).note or "")
         later = alerts(session, rt.settings, as_of=date(2012, 10, 15))  # the 17th is now urgent
         urgent = session.scalars(select(RosterAlert.key).where(RosterAlert.urgent.is_(True))).all()
         subject = session.scalar(select(OutboxMessage.subject).where(OutboxMessage.id == later.outbox_ids[0]))

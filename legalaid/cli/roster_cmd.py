@@ -81,20 +81,22 @@ def generate(
         bool, typer.Option("--write", help="Write the new shifts (default: only show them).")
     ] = False,
     replace: Annotated[
-        bool, typer.Option("--replace", help="Draw every position again, not only the empty ones.")
+        bool,
+        typer.Option("--replace", help="Draw every position from today on again, not only the empty ones."),
     ] = False,
     by: ByOption = None,
     as_of: AsOfOption = None,
     dry_run: DryRunOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Draw a fair rotation over the desk days from --from to --to (kept shifts stay, unless --replace)."""
+    """Draw a fair rotation over the desk days from --from to --to; shifts already there stay, unless
+    --replace draws those from today (--as-of) on again."""
     first, last = _window_dates(start, end)
     rt = runtime()
     today = _today(as_of)
     with rt.transaction() as session:
         window = load_window(session, rt.settings, start=first, end=last)
-        rotation = rotate(window, replace=replace)
+        rotation = rotate(window, replace=replace, today=today)
         result = None
         if write and not dry_run:
             result = write_rotation(

@@ -59,6 +59,10 @@ def alerts(
     """Tell the coordinator the problems not told before; returns what was queued."""
     calendar = calendar or WorkCalendar.from_settings(settings)
     run = NoticeRun("alert", as_of, dry_run)
+    if not calendar.is_working_day(as_of):
+        # Like the reminders: the coordinator reads mail on working days; the next one's check tells it.
+        run.note = f"{as_of} is not a working day: no alerts (the next working day's check sends them)"
+        return run
     found = daily_problems(session, settings, as_of=as_of, calendar=calendar)
     if not found:
         run.note = f"{as_of}: the roster of the next {settings.roster_alert_days} days has no problem"

@@ -218,7 +218,8 @@ def notify_changes(
     if not any(c.action == "removed" for c in future):
         return run
     people = _people(session, {c.person for c in future} | {requested_by})
-    asked = people[requested_by].name if requested_by in people else requested_by
+    # A request made by a command (``legalaid roster generate``) is the center's.
+    asked = people[requested_by].name if requested_by in people else settings.center_name
     labels = Labels(settings)
     by_person: dict[str, list[ShiftChange]] = {}
     for change in sorted(future, key=lambda c: (c.on, SLOT_ORDER.get(c.slot, 9))):

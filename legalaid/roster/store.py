@@ -149,9 +149,20 @@ def _member(person: Person) -> Member:
 
 
 def rotate(
-    window: Window, *, replace: bool = False, fill: Iterable[tuple[date, str]] | None = None
+    window: Window,
+    *,
+    replace: bool = False,
+    today: date | None = None,
+    fill: Iterable[tuple[date, str]] | None = None,
 ) -> Rotation:
-    """The rotation for the window: its empty positions filled (every position, with ``replace``)."""
+    """The rotation for the window: its empty positions filled.
+
+    With ``replace`` every position from ``today`` on is drawn again; the shifts before ``today`` are
+    what happened and stay (a redraw must not rewrite who was at the desk last week).
+    """
+    kept = window.shifts
+    if replace:
+        kept = [s for s in window.shifts if today is not None and s.on < today]
     # The database knows who is in the pool now, not since when. A member's history starts at their first
     # duty, unless that came within the first round of the recorded history (everyone's first turn comes
     # in some order when a roster starts: the first in line was not in the pool any longer than the last).
@@ -172,7 +183,7 @@ def rotate(
         desk_days=window.desk_days,
         desk=window.desk,
         leave=window.leave,
-        existing=() if replace else window.shifts,
+        existing=kept,
         history=window.history,
         history_days=window.history_days,
         fill=set(fill) if fill is not None else None,

@@ -206,7 +206,8 @@ def write_rotation(
     today: date,
     default_requester: str = "legalaid roster generate",
 ) -> ChangeResult:
-    """Write a generated rotation: add its new shifts; with ``replace`` also remove those it dropped.
+    """Write a generated rotation: add its new shifts; with ``replace`` also remove those it dropped
+    from ``today`` on (``rotate(..., replace=True, today=today)`` kept the earlier ones).
 
     ``requested_by`` is a person code (checked); without one the request is recorded as made by
     ``default_requester``, the command that wrote it.
@@ -214,7 +215,7 @@ def write_rotation(
     asked = _requester(session, requested_by, default_requester)
     new = set(rotation.shifts)
     old = set(window.shifts)
-    remove = sorted(old - new, key=lambda s: s.sort_key) if replace else []
+    remove = sorted((s for s in old - new if s.on >= today), key=lambda s: s.sort_key) if replace else []
     add = sorted(new - old, key=lambda s: s.sort_key)
     result = ChangeResult(request_id=None, removed=remove, added=add)
     if not add and not remove:
