@@ -128,7 +128,7 @@ def _consecutive_warning(
     around = load_window(session, settings, start=on - span, end=on + span, calendar=calendar)
     around.shifts = [s for s in around.shifts if s.on != on] + day_shifts
     return [
-        f"{p.message}: the swap is made; the daily check will report it"
+        f"{p.message}; allowed, but `legalaid roster check` will report it"
         for p in find_problems(around.view())
         if p.kind == "consecutive" and p.person == code
     ]
