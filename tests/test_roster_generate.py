@@ -193,3 +193,12 @@ def test_a_year_of_monthly_windows_stays_fair() -> None:
     for code in ("L03", "L05", "L07", "J01", "X01"):
         assert abs(year[code] - shares[code]) < 2, (code, year[code], shares[code])
     assert year["J01"] < year["L01"] and year["X01"] < year["L01"] and year["L07"] < year["L01"]
+
+
+def test_a_desk_open_on_mondays_and_fridays() -> None:
+    """``roster_weekdays = mon,fri``: only those working days, and Monday then Friday are consecutive."""
+    days = desk_days(CALENDAR, date(2012, 9, 24), date(2012, 10, 31), ["mon", "fri"])
+    assert days[:3] == [date(2012, 9, 24), date(2012, 9, 28), date(2012, 10, 8)]  # not the 调休 Saturday
+    assert all(d.weekday() in (0, 4) for d in days)
+    rotation = generate_rotation(people=POOL[:2], desk_days=days)
+    assert [s.person for s in rotation.shifts][:4] == ["L01", "L02", "L01", "L02"]
