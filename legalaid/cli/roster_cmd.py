@@ -89,8 +89,10 @@ def generate(
     dry_run: DryRunOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Draw a fair rotation over the desk days from --from to --to; shifts already there stay, unless
-    --replace draws those from today (--as-of) on again."""
+    """Draw a fair rotation over the desk days from --from to --to, filling only empty positions.
+
+    --replace draws every position from today (--as-of) on again; the days before stay as they were.
+    """
     first, last = _window_dates(start, end)
     rt = runtime()
     today = _today(as_of)
