@@ -50,7 +50,7 @@ def scan(self: Any, *, job: str = "reminders", scheduled_for: str) -> int:
         log.info(
             "reminders %s: %d row(s), %d digest(s) queued",
             as_of.isoformat(),
-            len(report.rows),
+            len(report.lines),
             len(report.outbox_ids),
         )
     return len(report.outbox_ids)

@@ -51,12 +51,13 @@ def run(
         return
     for problem in report.problems:
         err_console.print(f"warning: {problem}", markup=False, highlight=False, soft_wrap=True)
+    rows = report.rows
     if as_json:
-        print_json(report.rows)
+        print_json(rows)
         return
-    if report.rows:
+    if rows:
         table = Table("rule", "case", "recipient", "level", "deadline", "threshold", "delivery")
-        for row in report.rows:
+        for row in rows:
             delivery = row["delivery"] + (f": {row['reason']}" if row["reason"] else "")
             table.add_row(
                 row["rule"],
@@ -73,7 +74,7 @@ def run(
 
 def _summary(report: RunReport) -> str:
     verb = "would be queued" if report.dry_run else "queued"
-    items = len({(r["rule"], r["case_no"], r["threshold"]) for r in report.rows})
+    items = len({line.item.key for line in report.lines})
     reminders, escalations = report.digests.get("reminder", 0), report.digests.get("escalation", 0)
     parts = [
         f"{report.as_of.isoformat()}: {items} item(s) due",

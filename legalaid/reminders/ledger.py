@@ -1,11 +1,15 @@
 """The ledger of sent reminders: insert-if-absent, so that each item is sent at most once, ever.
 
 ``claim`` inserts one ``reminders_sent`` row per item (status ``sent``) and one per earlier threshold of
-the same level (``superseded``) with INSERT … ON CONFLICT DO NOTHING … RETURNING, on SQLite and
-PostgreSQL alike, in the caller's transaction; the items whose ``sent`` row this transaction inserted are
-the ones it won. A second scan at the same time blocks on the first one's rows until it commits and then
-inserts nothing for them, so it mails nothing for them either. Rows go in sorted by their key, so two scans
-lock them in the same order and cannot deadlock on each other.
+the same level (``superseded``) with INSERT … ON CONFLICT DO NOTHING … RETURNING, in the caller's
+transaction; the items whose ``sent`` row this transaction inserted are the ones it won. A second scan at
+the same time blocks on the first one's rows until it commits and then inserts nothing for them, so it
+mails nothing for them either. Rows go in sorted by their key, so two scans lock them in the same order
+and cannot deadlock on each other.
+
+On PostgreSQL the rows travel as one array per column in a single ``INSERT … SELECT FROM unnest(…)``: a
+day's 50,000 items are one statement instead of fifty multi-row ones the driver must each parse. SQLite
+gets an executemany, which SQLAlchemy batches into multi-row INSERTs.
 """
 
 from __future__ import annotations
@@ -13,17 +17,56 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import insert
+from sqlalchemy import Date, Integer, String, Table, Text, bindparam, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from legalaid.models.base import UTCDateTime, utcnow
 from legalaid.models.reminders import SENT, SUPERSEDED, ReminderDelivery, ReminderSent
 from legalaid.reminders.scan import DueItem
 
-# Rows per INSERT: 9 values a row stays far below both databases' limits on parameters.
-CHUNK = 1000
+_LEDGER: Table = ReminderSent.__table__  # type: ignore[assignment]
+_DELIVERIES: Table = ReminderDelivery.__table__  # type: ignore[assignment]
+_KEY = ("case_id", "rule", "anchor", "threshold")
+# Rows per statement: big enough that a day is a handful of statements, small enough that the arrays and
+# the returned rows of one statement stay a few megabytes.
+CHUNK = 10_000
+
+_PG_CLAIM = text(
+    """
+    INSERT INTO reminders_sent (case_id, rule, anchor, threshold, level, status, deadline, as_of, created_at)
+    SELECT case_id, rule, anchor, threshold, level, status, deadline, :as_of, :created_at
+    FROM unnest(:case_id, :rule, :anchor, :threshold, :level, :status, :deadline)
+         AS row (case_id, rule, anchor, threshold, level, status, deadline)
+    ON CONFLICT (case_id, rule, anchor, threshold) DO NOTHING
+    RETURNING id, case_id, rule, anchor, threshold, status
+    """
+).bindparams(
+    bindparam("case_id", type_=postgresql.ARRAY(Integer)),
+    bindparam("rule", type_=postgresql.ARRAY(String)),
+    bindparam("anchor", type_=postgresql.ARRAY(Date)),
+    bindparam("threshold", type_=postgresql.ARRAY(Integer)),
+    bindparam("level", type_=postgresql.ARRAY(String)),
+    bindparam("status", type_=postgresql.ARRAY(String)),
+    bindparam("deadline", type_=postgresql.ARRAY(Date)),
+    bindparam("as_of", type_=Date),
+    bindparam("created_at", type_=UTCDateTime),
+)
+_PG_DELIVERIES = text(
+    """
+    INSERT INTO reminder_deliveries (sent_id, recipient, role, status, reason, outbox_id)
+    SELECT * FROM unnest(:sent_id, :recipient, :role, :status, :reason, :outbox_id)
+    """
+).bindparams(
+    bindparam("sent_id", type_=postgresql.ARRAY(Integer)),
+    bindparam("recipient", type_=postgresql.ARRAY(String)),
+    bindparam("role", type_=postgresql.ARRAY(String)),
+    bindparam("status", type_=postgresql.ARRAY(String)),
+    bindparam("reason", type_=postgresql.ARRAY(Text)),
+    bindparam("outbox_id", type_=postgresql.ARRAY(Integer)),
+)
 
 
 @dataclass(frozen=True)
@@ -37,27 +80,18 @@ class Claimed:
 def claim(session: Session, items: Iterable[DueItem], *, as_of: date) -> Claimed:
     """Record ``items`` as sent (and their earlier thresholds as superseded) where nobody has yet."""
     by_identity: dict[tuple[int, str, date, int], DueItem] = {}
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[int, str, date, int, str, str, date]] = []
     for item in items:
         by_identity[(item.case_id, item.rule, item.anchor, item.threshold)] = item
-        for threshold, status in [(item.threshold, SENT)] + [(t, SUPERSEDED) for t in item.superseded]:
-            rows.append(
-                {
-                    "case_id": item.case_id,
-                    "rule": item.rule,
-                    "anchor": item.anchor,
-                    "threshold": threshold,
-                    "level": item.level,
-                    "status": status,
-                    "deadline": item.deadline,
-                    "as_of": as_of,
-                }
-            )
-    rows.sort(key=lambda r: (r["case_id"], r["rule"], r["anchor"], r["threshold"]))
+        base = (item.case_id, item.rule, item.anchor)
+        rows.append((*base, item.threshold, item.level, SENT, item.deadline))
+        rows.extend((*base, earlier, item.level, SUPERSEDED, item.deadline) for earlier in item.superseded)
+    rows.sort(key=lambda row: row[:4])
     sent_ids: dict[str, int] = {}
     superseded = 0
+    # In chunks, in key order: a chunk's arrays and returned rows are all that is held at once.
     for start in range(0, len(rows), CHUNK):
-        for row in session.execute(_insert_if_absent(session, rows[start : start + CHUNK])):
+        for row in _insert_if_absent(session, rows[start : start + CHUNK], as_of=as_of):
             if row.status == SENT:
                 sent_ids[by_identity[(row.case_id, row.rule, row.anchor, row.threshold)].key] = row.id
             else:
@@ -65,29 +99,64 @@ def claim(session: Session, items: Iterable[DueItem], *, as_of: date) -> Claimed
     return Claimed(sent_ids=sent_ids, superseded=superseded)
 
 
-def _insert_if_absent(session: Session, rows: Sequence[dict[str, Any]]) -> Any:
-    dialect = session.get_bind().dialect.name
+def _insert_if_absent(
+    session: Session, rows: list[tuple[int, str, date, int, str, str, date]], *, as_of: date
+) -> Sequence[Any]:
+    if not rows:
+        return []
+    connection = session.connection()
+    dialect = connection.dialect.name
+    now = utcnow()
     if dialect == "postgresql":
-        statement: Any = postgresql.insert(ReminderSent)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(ReminderSent)
-    else:  # pragma: no cover - the project supports these two
+        names = ("case_id", "rule", "anchor", "threshold", "level", "status", "deadline")
+        columns = {name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)}
+        return connection.execute(_PG_CLAIM, {**columns, "as_of": as_of, "created_at": now}).all()
+    if dialect != "sqlite":  # pragma: no cover - the project supports these two
         raise RuntimeError(f"the reminders ledger needs SQLite or PostgreSQL, not {dialect}")
-    return (
-        statement.values(list(rows))
-        .on_conflict_do_nothing(index_elements=["case_id", "rule", "anchor", "threshold"])
-        .returning(
-            ReminderSent.id,
-            ReminderSent.case_id,
-            ReminderSent.rule,
-            ReminderSent.anchor,
-            ReminderSent.threshold,
-            ReminderSent.status,
-        )
+    statement = (
+        sqlite.insert(_LEDGER)
+        .on_conflict_do_nothing(index_elements=list(_KEY))
+        .returning(*(_LEDGER.c[name] for name in ("id", *_KEY, "status")))
     )
+    parameters = [
+        {
+            "case_id": case_id,
+            "rule": rule,
+            "anchor": anchor,
+            "threshold": threshold,
+            "level": level,
+            "status": status,
+            "deadline": deadline,
+            "as_of": as_of,
+            "created_at": now,
+        }
+        for case_id, rule, anchor, threshold, level, status, deadline in rows
+    ]
+    # executemany: SQLAlchemy batches the rows into multi-row INSERTs and gathers every batch's RETURNING.
+    return connection.execute(statement, parameters).all()
 
 
-def record_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Who each won item was for and which digest carried it (``reminder_deliveries`` rows)."""
-    if rows:
-        session.execute(insert(ReminderDelivery), list(rows))
+class Delivery(NamedTuple):
+    """A ``reminder_deliveries`` row: who a won item was for, and which digest carried it."""
+
+    sent_id: int
+    recipient: str
+    role: str
+    status: str
+    reason: str | None
+    outbox_id: int | None
+
+
+def record_deliveries(session: Session, rows: Sequence[Delivery]) -> None:
+    """Write the delivery rows of the items this scan won."""
+    if not rows:
+        return
+    connection = session.connection()
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        if connection.dialect.name == "postgresql":
+            columns = zip(*chunk, strict=True)
+            parameters = {name: list(values) for name, values in zip(Delivery._fields, columns, strict=True)}
+            connection.execute(_PG_DELIVERIES, parameters)
+        else:
+            connection.execute(insert(_DELIVERIES), [row._asdict() for row in chunk])

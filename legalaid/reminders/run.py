@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -27,31 +27,63 @@ from legalaid.config import Settings
 from legalaid.mail import enqueue
 from legalaid.models.reminders import DELIVERED, UNDELIVERABLE
 from legalaid.reminders.digest import AddressBook, Plan, plan_digests, render_digest, restrict
-from legalaid.reminders.ledger import claim, record_deliveries
+from legalaid.reminders.ledger import Delivery, claim, record_deliveries
 from legalaid.reminders.rules import Rule, load_rules
 from legalaid.reminders.scan import DueItem, select_due
 
 log = logging.getLogger(__name__)
 
 
+class Line(NamedTuple):
+    """One item for one person: a line of the command's output, and a delivery row of the ledger."""
+
+    item: DueItem
+    recipient: str  # a person code; empty when there is nobody to name (no lawyer recorded)
+    role: str
+    delivery: str  # queued, would_queue (dry run) or undeliverable
+    reason: str | None
+    outbox_id: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        item = self.item
+        return {
+            "rule": item.rule,
+            "case_no": item.case_no,
+            "recipient": self.recipient,
+            "role": self.role,
+            "level": item.level,
+            "anchor": item.anchor,
+            "deadline": item.deadline,
+            "threshold": item.threshold,
+            "delivery": self.delivery,
+            "reason": self.reason,
+            "outbox_id": self.outbox_id,
+        }
+
+
 @dataclass
 class RunReport:
-    """What a scan did (or, dry, would do): one row per item and person, and what went wrong."""
+    """What a scan did (or, dry, would do): one line per item and person, and what went wrong."""
 
     as_of: date
     working_day: bool
     dry_run: bool
     holiday_name: str | None = None
     next_working_day: date | None = None
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
     outbox_ids: list[int] = field(default_factory=list)
     digests: dict[str, int] = field(default_factory=dict)  # kind (reminder, escalation) → how many
     superseded: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The lines as plain values, as ``--json`` prints them: rule, case_no, recipient, level, …"""
+        return [line.as_dict() for line in self.lines]
+
+    @property
     def undeliverable(self) -> int:
-        return sum(1 for row in self.rows if row["delivery"] == UNDELIVERABLE)
+        return sum(1 for line in self.lines if line.delivery == UNDELIVERABLE)
 
 
 def run_reminders(
@@ -111,7 +143,8 @@ def _send(
     report: RunReport,
 ) -> list[int]:
     outbox_ids: list[int] = []
-    deliveries: list[dict[str, Any]] = []
+    queued = "would_queue" if report.dry_run else "queued"
+    deliveries: list[Delivery] = []
     # The first staff digest that reports an undeliverable item is the one its delivery row points at.
     reported_in: dict[tuple[str, str, str], int | None] = {}
     for digest in plan.digests:
@@ -130,62 +163,30 @@ def _send(
             )
             outbox_id = row.id
             outbox_ids.append(outbox_id)
+        code = digest.person.code
         for item, role in digest.items:
-            report.rows.append(_row(item, digest.person.code, role, outbox_id, None, report.dry_run))
-            deliveries.append(_delivery(won, item, digest.person.code, role, DELIVERED, None, outbox_id))
+            report.lines.append(Line(item, code, role, queued, None, outbox_id))
+            deliveries.append(Delivery(won[item.key], code, role, DELIVERED, None, outbox_id))
         for entry in digest.undelivered:
             u = entry.unreachable
             reported_in.setdefault((entry.item.key, u.role, u.code), outbox_id)
     for entry in plan.undelivered:
         u = entry.unreachable
-        outbox_id = reported_in.get((entry.item.key, u.role, u.code))
         if entry.item.key not in won:
             continue  # an orphan: nobody to report it to, left for the next scan
+        outbox_id = reported_in.get((entry.item.key, u.role, u.code))
         reason = u.describe("en")
-        report.rows.append(_row(entry.item, u.code, u.role, outbox_id, reason, report.dry_run))
-        deliveries.append(_delivery(won, entry.item, u.code, u.role, UNDELIVERABLE, reason, outbox_id))
+        report.lines.append(Line(entry.item, u.code, u.role, UNDELIVERABLE, reason, outbox_id))
+        deliveries.append(Delivery(won[entry.item.key], u.code, u.role, UNDELIVERABLE, reason, outbox_id))
     if not report.dry_run:
         record_deliveries(session, deliveries)
-    report.rows.sort(key=lambda r: (r["deadline"], r["case_no"], r["rule"], r["level"], r["recipient"]))
+    report.lines.sort(
+        key=lambda line: (
+            line.item.deadline,
+            line.item.case_no,
+            line.item.rule,
+            line.item.level,
+            line.recipient,
+        )
+    )
     return outbox_ids
-
-
-def _row(
-    item: DueItem, recipient: str, role: str, outbox_id: int | None, reason: str | None, dry_run: bool
-) -> dict[str, Any]:
-    if reason is not None:
-        delivery = UNDELIVERABLE
-    else:
-        delivery = "would_queue" if dry_run else "queued"
-    return {
-        "rule": item.rule,
-        "case_no": item.case_no,
-        "recipient": recipient,
-        "role": role,
-        "level": item.level,
-        "anchor": item.anchor,
-        "deadline": item.deadline,
-        "threshold": item.threshold,
-        "delivery": delivery,
-        "reason": reason,
-        "outbox_id": outbox_id,
-    }
-
-
-def _delivery(
-    won: dict[str, int],
-    item: DueItem,
-    recipient: str,
-    role: str,
-    status: str,
-    reason: str | None,
-    outbox_id: int | None,
-) -> dict[str, Any]:
-    return {
-        "sent_id": won[item.key],
-        "recipient": recipient,
-        "role": role,
-        "status": status,
-        "reason": reason,
-        "outbox_id": outbox_id,
-    }
