@@ -162,20 +162,29 @@ def test_people_who_cannot_be_reached_are_reported_to_the_staff(rt: Runtime) -> 
 
 def test_with_no_staff_to_report_to_an_item_waits_for_the_next_scan(rt: Runtime) -> None:
     with rt.transaction() as session:
-        center = make_center(session)
+        make_center(session)
         session.execute(update(Person).where(Person.role == Role.staff).values(email=None))
         make_case(session, case_no="C1", assigned_on=date(2012, 10, 10), lawyer_id=None)
-        del center
+        make_case(session, case_no="C2", applied_on=date(2012, 10, 12), limitation_on=date(2012, 10, 18))
     report = scan(rt, MONDAY)
-    assert report.rows == [] and _outbox(rt) == []
-    assert any(
-        "C1 first_contact_due: no lawyer recorded" in p and "tried again" in p for p in report.problems
-    )
+    assert [(r["case_no"], r["recipient"], r["delivery"]) for r in report.rows] == [
+        ("C2", "H1", "queued"),  # the head still gets the urgent limitation …
+        ("C2", "S1", "undeliverable"),  # … the staff's part is lost, and said so
+        ("C2", "S2", "undeliverable"),
+    ]
+    assert [m.to_addrs for m in _outbox(rt)] == [["h1@center.example.cn"]]
+    problems = "\n".join(report.problems)
+    assert "C1 first_contact_due: no lawyer recorded for the case, and no center staff" in problems
+    assert "the item is tried again on the next scan" in problems
+    assert "C2 urgent_limitation: S1 陈科员 has no email address" in problems
+    assert "the item went to its other recipients" in problems
     with rt.transaction() as session:
-        assert session.scalars(select(ReminderSent)).all() == []  # not recorded: nobody was told
+        # C1 is not recorded: nobody was told.
+        ledger = session.execute(select(ReminderSent.rule, ReminderSent.threshold, ReminderSent.status)).all()
+        assert sorted(ledger) == [("urgent_limitation", -6, "superseded"), ("urgent_limitation", -3, "sent")]
         session.execute(update(Person).where(Person.code == "S1").values(email="s1@center.example.cn"))
     later = scan(rt, date(2012, 10, 16))  # D+1: the reminder (overdue) and the escalation, both reported
-    assert {(r["level"], r["delivery"]) for r in later.rows} == {
+    assert {(r["level"], r["delivery"]) for r in later.rows if r["case_no"] == "C1"} == {
         ("reminder", "undeliverable"),
         ("escalation", "undeliverable"),
     }

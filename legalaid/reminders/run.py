@@ -109,19 +109,26 @@ def run_reminders(
     items = selection.items(session)
     book = AddressBook(session, settings, items)
     plan = plan_digests(items, rules, book)
-    carried = plan.carried()
-    for entry in plan.orphans:
-        report.problems.append(
-            f"{entry.item.case_no} {entry.item.rule}: "
-            f"{entry.unreachable.describe('en')}, and no center staff member has an email address to "
-            "report it to; it is tried again on the next scan"
-        )
+    carried, orphans = plan.carried(), plan.orphans
     if dry_run:
         won = {item.key: 0 for item in items if item.key in carried}
     else:
         claimed = claim(session, (item for item in items if item.key in carried), as_of=as_of)
         won, report.superseded = claimed.sent_ids, claimed.superseded
         plan = restrict(plan, set(won))
+    for entry in orphans:
+        # An item none of whose people could get it is not recorded (so the next scan tries again); one
+        # that reached someone else is, and only this person's part is lost: say which.
+        if entry.item.key not in carried:
+            then = "the item is tried again on the next scan"
+        elif entry.item.key in won:
+            then = "the item went to its other recipients"
+        else:
+            continue  # another scan at the same time had it
+        report.problems.append(
+            f"{entry.item.case_no} {entry.item.rule}: {entry.unreachable.describe('en')}, and no center "
+            f"staff member has an email address to report it to; {then}"
+        )
     outbox_ids = _send(session, settings, plan, won, as_of=as_of, rules=rules, book=book, report=report)
     report.outbox_ids = outbox_ids
     for digest in plan.digests:
