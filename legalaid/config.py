@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     center_head: str = ""
     report_recipients: CommaList = Field(default_factory=list)
     report_year_start_month: int = Field(default=1, ge=1, le=12)
+    # The scheduled reports go out on this working day after a quarter's / a statistical year's last day
+    # (the day itself not counted): the 5th and the 10th by default.
+    report_quarter_working_days: int = Field(default=5, ge=1, le=60)
+    report_year_working_days: int = Field(default=10, ge=1, le=60)
 
     roster_slots: CommaList = Field(default_factory=lambda: ["day"])
     roster_people_per_slot: int = Field(default=1, ge=1, le=10)
