@@ -7,6 +7,7 @@ from legalaid.models.documents import GeneratedDocument
 from legalaid.models.outbox import OutboxAttachment, OutboxMessage
 from legalaid.models.people import Firm, Person
 from legalaid.models.reminders import ReminderDelivery, ReminderSent
+from legalaid.models.reports import ReportRun
 from legalaid.models.roster import DutyShift, Leave
 from legalaid.models.roster_log import DutyChange, RosterAlert, RosterRequest
 from legalaid.models.runs import ImportRecord, JobRun, LeaderLock
@@ -31,6 +32,7 @@ __all__ = [
     "Person",
     "ReminderDelivery",
     "ReminderSent",
+    "ReportRun",
     "RosterAlert",
     "RosterRequest",
     "UTCDateTime",
