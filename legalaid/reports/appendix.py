@@ -1,0 +1,62 @@
+"""The report's appendix: every table of the report in an .xlsx workbook, one sheet each, with the figures
+as numbers (shares and changes too), for staff who want to rework them in Excel."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from legalaid.reports._files import normalised_zip
+from legalaid.reports.content import Cell, ReportContent
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def _value(value: Cell) -> str | int | float | None:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, str) and value.startswith("="):
+        return "'" + value  # text, never a formula (a matter typed as "=…" must not run in Excel)
+    return value
+
+
+def render_xlsx(content: ReportContent, *, stamp: datetime) -> bytes:
+    """The workbook: a first sheet naming the report, then one sheet per table in the report's order."""
+    workbook = Workbook()
+    cover = workbook.active
+    assert cover is not None
+    cover.title = "说明" if any("\u4e00" <= c <= "\u9fff" for c in content.title) else "About"
+    cover.append([content.title])
+    cover.append([content.subtitle])
+    cover["A1"].font = Font(bold=True, size=14)
+    used = {cover.title}
+    for table in content.tables:
+        name = _SHEET_FORBIDDEN.sub("_", table.name)[:31]
+        suffix = 2
+        while name in used:
+            name = f"{name[:28]}-{suffix}"
+            suffix += 1
+        used.add(name)
+        sheet = workbook.create_sheet(name)
+        sheet.append([table.title])
+        sheet["A1"].font = Font(bold=True)
+        sheet.append(table.headers)
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append([_value(value) for value in row])
+        for index, header in enumerate(table.headers, start=1):
+            width = max([len(str(header)), *(len(str(row[index - 1] or "")) for row in table.rows)])
+            letter = sheet.cell(row=2, column=index).column_letter
+            sheet.column_dimensions[letter].width = min(max(10, width * 2 + 2), 50)
+    # Fixed properties: the same figures give the same workbook (and checksum).
+    workbook.properties.created = workbook.properties.modified = stamp
+    out = io.BytesIO()
+    workbook.save(out)
+    return normalised_zip(out.getvalue())

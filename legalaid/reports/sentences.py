@@ -1,0 +1,125 @@
+"""The report's sentences, as the seed report writes them, from counted figures.
+
+"共办理法律援助案件165件，比去年增长12.24%"; "其中民事法律援助案件为125件，比去年增长42.05%"; a fall is
+"下降…%", no change "与去年持平", and when last year's figure is 0 there is no percentage, only a plain
+statement ("去年为0件"). Changes have two decimals, shares one ("占民事案件总数的88.8%"), both rounded half
+up as a person would (Decimal, not binary floating point). English says the same in English.
+
+For a quarter the comparison is with the same quarter a year before: "比去年同期增长…".
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+_TWO = Decimal("0.01")
+_ONE = Decimal("0.1")
+
+
+def percent_change(now: int, before: int) -> Decimal | None:
+    """The change from ``before`` to ``now`` in percent, two decimals; None when ``before`` is 0."""
+    if before == 0:
+        return None
+    return (Decimal(now - before) * 100 / Decimal(before)).quantize(_TWO, rounding=ROUND_HALF_UP)
+
+
+def share(part: int, whole: int) -> Decimal | None:
+    """``part`` of ``whole`` in percent, one decimal; None when ``whole`` is 0."""
+    if whole == 0:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(_ONE, rounding=ROUND_HALF_UP)
+
+
+def count(n: int, locale: str) -> str:
+    """1912 in Chinese text (as the seed writes it), 1,912 in English."""
+    return str(n) if locale == "zh_CN" else f"{n:,}"
+
+
+def compared(now: int, before: int, *, locale: str, quarter: bool = False, unit: str = "件") -> str:
+    """How ``now`` compares with ``before`` (a year earlier): 比去年增长12.24% / 比去年下降… / 与去年持平 /
+    去年为0件; up 12.24% on last year / down … / the same as last year / none last year."""
+    if locale == "zh_CN":
+        last = "去年同期" if quarter else "去年"
+        if now == before:
+            return f"与{last}持平"
+        change = percent_change(now, before)
+        if change is None:
+            return f"{last}为0{unit}"
+        return f"比{last}{'增长' if change > 0 else '下降'}{abs(change)}%"
+    last = "the same quarter last year" if quarter else "last year"
+    if now == before:
+        return f"the same as {last}"
+    change = percent_change(now, before)
+    if change is None:
+        return f"none {last}"
+    return f"{'up' if change > 0 else 'down'} {abs(change)}% on {last}"
+
+
+def cases_sentence(now: int, before: int, *, locale: str, quarter: bool = False, subject: str = "") -> str:
+    """共办理法律援助案件165件，比去年增长12.24% (``subject`` before it: 援助中心, 本所律师)."""
+    versus = compared(now, before, locale=locale, quarter=quarter)
+    if locale == "zh_CN":
+        return f"{subject}共办理法律援助案件{now}件，{versus}"
+    sentence = f"{subject or 'the center'} handled {count(now, locale)} legal aid cases, {versus}"
+    return sentence[0].upper() + sentence[1:]
+
+
+_TYPE_ZH = {"civil": "民事", "criminal": "刑事", "administrative": "行政"}
+
+
+def type_sentence(
+    case_type: str, now: int, before: int, *, locale: str, quarter: bool = False, first: bool = False
+) -> str:
+    """其中民事法律援助案件为125件，比去年增长42.05% (``first``: with 其中); Civil cases: 125, up …"""
+    versus = compared(now, before, locale=locale, quarter=quarter)
+    if locale == "zh_CN":
+        return f"{'其中' if first else ''}{_TYPE_ZH[case_type]}法律援助案件为{now}件，{versus}"
+    return f"{case_type.capitalize()} cases: {count(now, locale)}, {versus}"
+
+
+def migrant_sentence(migrant_civil: int, civil: int, *, locale: str) -> str | None:
+    """以外来务工人员为受援人的民事案件达111件，占民事案件总数的88.8%; None without civil cases."""
+    part = share(migrant_civil, civil)
+    if part is None:
+        return None
+    if locale == "zh_CN":
+        return f"以外来务工人员为受援人的民事案件达{migrant_civil}件，占民事案件总数的{part}%"
+    return (
+        f"Civil cases with a migrant worker as the recipient: {count(migrant_civil, locale)}, "
+        f"{part}% of all civil cases"
+    )
+
+
+def hotline_sentence(number: str, now: int, before: int, *, locale: str, quarter: bool = False) -> str:
+    """148法律服务热线共接待群众来电来访1912件，比去年增长24.16% (``number``: 148 or 12348)."""
+    versus = compared(now, before, locale=locale, quarter=quarter)
+    if locale == "zh_CN":
+        return f"{number}法律服务热线共接待群众来电来访{now}件，{versus}"
+    return f"The {number} legal service hotline took {count(now, locale)} calls and visits, {versus}"
+
+
+def desk_sentence(total: int, answered: int, mediated: int, converted: int, *, locale: str) -> str:
+    """The arbitration desk (劳动仲裁委员会法律援助咨询点): the seed's 482 / 20余 / 47, counted exactly."""
+    if locale == "zh_CN":
+        return (
+            f"劳动仲裁法律援助咨询点共接待咨询{total}人次，解答各类咨询{answered}例，"
+            f"成功调解劳动纠纷{mediated}起，转为法律援助案件{converted}起"
+        )
+    return (
+        f"The labor arbitration desk received {count(total, locale)} consultations: "
+        f"{count(answered, locale)} answered, {count(mediated, locale)} disputes mediated, "
+        f"{count(converted, locale)} converted to legal aid cases"
+    )
+
+
+def on_time_sentence(
+    label: tuple[str, str], done: tuple[str, str], on_time: int, counted: int, *, locale: str
+) -> str | None:
+    """审查申请160件，其中7日内作出决定158件，占98.8% (``label``, ``done``: the Chinese and the English);
+    None when nothing was counted."""
+    part = share(on_time, counted)
+    if part is None:
+        return None
+    if locale == "zh_CN":
+        return f"{label[0]}{counted}件，其中{done[0]}{on_time}件，占{part}%"
+    return f"{label[1]}: {count(on_time, locale)} of {count(counted, locale)} {done[1]} ({part}%)"
