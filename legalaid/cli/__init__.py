@@ -19,6 +19,7 @@ from legalaid.cli import (
     mail_cmd,
     process_cmd,
     reminders_cmd,
+    report_cmd,
     roster_cmd,
     status_cmd,
 )
@@ -38,6 +39,7 @@ app.add_typer(documents_cmd.app, name="documents")
 app.add_typer(documents_cmd.templates_app, name="templates")
 app.add_typer(calendar_cmd.app, name="calendar")
 app.add_typer(reminders_cmd.app, name="reminders")
+app.add_typer(report_cmd.app, name="report")
 app.add_typer(roster_cmd.app, name="roster")
 config_cmd.register(app)
 demo_cmd.register(app)

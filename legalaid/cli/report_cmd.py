@@ -1,0 +1,183 @@
+"""``legalaid report``: the center's quarterly and annual reports and each firm's, by hand; the ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from legalaid.casework.notices import business_today
+from legalaid.cli._common import console, err_console, parse_date_option, print_json, runtime
+from legalaid.errors import UserError
+from legalaid.reports import (
+    Period,
+    ReportRequest,
+    ReportResult,
+    parse_quarter,
+    parse_year,
+    produce_report,
+)
+from legalaid.reports.runs import list_runs, run_dict
+
+app = typer.Typer(
+    help="Quarterly and annual reports (Word + Excel) for the leadership and for each firm.",
+    no_args_is_help=True,
+)
+
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", metavar="DIR", help="Folder for the files (default: <data_dir>/reports)."),
+]
+SendOption = Annotated[
+    bool, typer.Option("--send", help="Mail the report (once: a report sent before is not sent again).")
+]
+ResendOption = Annotated[bool, typer.Option("--resend", help="Mail the report even if it was sent before.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON: the result and every figure.")]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Count and render only: write, record and send nothing.")
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", metavar="DATE", help="Count the data as of this day, YYYY-MM-DD (default: today)."
+    ),
+]
+YearOption = Annotated[
+    str | None,
+    typer.Option("--year", metavar="YYYY", help="Statistical year, e.g. 2012 (see report_year_start_month)."),
+]
+QuarterOption = Annotated[
+    str | None,
+    typer.Option("--quarter", metavar="YYYYQn", help="Quarter of a statistical year, e.g. 2012Q1."),
+]
+
+
+def _run(
+    request: ReportRequest,
+    *,
+    out: Path | None,
+    send: bool,
+    resend: bool,
+    as_json: bool,
+    dry_run: bool,
+    as_of: str | None,
+) -> None:
+    rt = runtime()
+    day = parse_date_option(as_of, "--as-of") or business_today(rt.settings)
+    result = produce_report(rt, request, as_of=day, out_dir=out, send=send, resend=resend, dry_run=dry_run)
+    for problem in result.problems:
+        err_console.print(f"warning: {problem}", markup=False, highlight=False, soft_wrap=True)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    _show(result, dry_run=dry_run)
+
+
+def _show(result: ReportResult, *, dry_run: bool) -> None:
+    for line in result.headline:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    verb = "would write" if dry_run else "written"
+    for path in result.files:
+        console.print(f"{verb}: {path}", markup=False, highlight=False, soft_wrap=True)
+    if dry_run:
+        to = f" to {', '.join(result.recipients)}" if result.recipients else ""
+        console.print(f"{result.key}: dry run, nothing written or sent{to}", highlight=False, soft_wrap=True)
+        return
+    if result.changed is not None:
+        console.print("unchanged since the last build" if not result.changed else "rebuilt with new figures")
+    status = f"{result.key}: {result.status}"
+    if result.recipients:
+        status += f" to {', '.join(result.recipients)} (outbox #{result.outbox_id}; a worker delivers it)"
+    if result.note:
+        status += f" ({result.note})"
+    console.print(status, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("annual")
+def annual(
+    year: Annotated[str, typer.Option("--year", metavar="YYYY", help="Statistical year, e.g. 2012.")],
+    out: OutOption = None,
+    send: SendOption = False,
+    resend: ResendOption = False,
+    as_json: JsonOption = False,
+    dry_run: DryRunOption = False,
+    as_of: AsOfOption = None,
+) -> None:
+    """The center's annual report for a statistical year (e.g. 2012 = 2011-11-01 … 2012-10-31 with a
+    November start); to report_recipients with --send."""
+    period = parse_year(year, start_month=runtime().settings.report_year_start_month)
+    request = ReportRequest("annual", period)
+    _run(request, out=out, send=send, resend=resend, as_json=as_json, dry_run=dry_run, as_of=as_of)
+
+
+@app.command("quarterly")
+def quarterly(
+    quarter: Annotated[str, typer.Option("--quarter", metavar="YYYYQn", help="Quarter, e.g. 2012Q1.")],
+    out: OutOption = None,
+    send: SendOption = False,
+    resend: ResendOption = False,
+    as_json: JsonOption = False,
+    dry_run: DryRunOption = False,
+    as_of: AsOfOption = None,
+) -> None:
+    """The center's quarterly report (quarters of the statistical year); to report_recipients with --send."""
+    period = parse_quarter(quarter, start_month=runtime().settings.report_year_start_month)
+    request = ReportRequest("quarterly", period)
+    _run(request, out=out, send=send, resend=resend, as_json=as_json, dry_run=dry_run, as_of=as_of)
+
+
+@app.command("firm")
+def firm(
+    code: Annotated[str, typer.Option("--firm", metavar="CODE", help="The firm's code.")],
+    year: YearOption = None,
+    quarter: QuarterOption = None,
+    out: OutOption = None,
+    send: SendOption = False,
+    resend: ResendOption = False,
+    as_json: JsonOption = False,
+    dry_run: DryRunOption = False,
+    as_of: AsOfOption = None,
+) -> None:
+    """A firm's report for a year or a quarter (its lawyers' cases, recipients, timeliness, totals); to the
+    firm's director with --send."""
+    start_month = runtime().settings.report_year_start_month
+    if (year is None) == (quarter is None):
+        raise UserError("--year, --quarter: give one of them (a firm's report is for a year or a quarter)")
+    period: Period = (
+        parse_year(year, start_month=start_month)
+        if year is not None
+        else parse_quarter(quarter or "", start_month=start_month)
+    )
+    request = ReportRequest("firm", period, code.strip())
+    _run(request, out=out, send=send, resend=resend, as_json=as_json, dry_run=dry_run, as_of=as_of)
+
+
+@app.command("runs")
+def runs_command(
+    failed: Annotated[
+        bool, typer.Option("--failed", help="Only the reports whose last attempt failed.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """The report ledger: each report made, its files, whether it was sent, and why it failed."""
+    rt = runtime()
+    with rt.sessions() as session:
+        rows = [run_dict(run) for run in list_runs(session, limit=200)]
+    if failed:
+        rows = [row for row in rows if row["status"] == "failed"]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("report", "status", "sends", "built", "sent", "error")
+    for row in rows:
+        table.add_row(
+            str(row["key"]),
+            str(row["status"]),
+            str(row["sends"]),
+            str(row["built_at"] or "-")[:16],
+            str(row["sent_at"] or "-")[:16],
+            str(row["error"] or ""),
+        )
+    console.print(table)
