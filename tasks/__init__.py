@@ -11,6 +11,7 @@ TASK_MODULES: tuple[str, ...] = (
     "tasks.heartbeat",
     "tasks.mail",
     "tasks.reminders",
+    "tasks.reports",
     "tasks.roster",
 )
 
