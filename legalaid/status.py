@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from legalaid import jobs, migrate
 from legalaid.config import mask_url
 from legalaid.leader import current_leader
 from legalaid.mail.views import status_report
+from legalaid.models.reports import REPORT_FAILED, ReportRun
 from legalaid.runtime import Runtime
 
 # Celery's Redis transport keeps priorities 3, 6 and 9 of a queue in lists named "<queue>\x06\x16<n>".
@@ -183,6 +184,8 @@ def check_outbox(rt: Runtime, now: datetime) -> Check:
 def check_jobs(rt: Runtime, now: datetime) -> Check:
     with rt.sessions() as session:
         runs = jobs.last_runs(session)
+        # Reports whose last attempt failed (the daily reports job tries them again).
+        failed_reports = list(session.scalars(select(ReportRun).where(ReportRun.status == REPORT_FAILED)))
     detail = {
         run.job: {
             "status": run.status,
@@ -194,6 +197,10 @@ def check_jobs(rt: Runtime, now: datetime) -> Check:
     }
     problems = [
         f"{run.job} failed: {_first_line(run.error or '')}" for run in runs if run.status == jobs.FAILED
+    ]
+    problems += [
+        f"report:{run.kind}:{run.period}:{run.audience} failed: {_first_line(run.error or '')}"
+        for run in failed_reports
     ]
     heartbeat = next((run for run in runs if run.job == "heartbeat"), None)
     if heartbeat is None:
