@@ -24,7 +24,7 @@ _NEXT: tuple[tuple[str, str, str], ...] = (
     ("status", "legalaid status", "is every part up"),
     ("mail status", "legalaid mail status", "the outbox"),
     ("reminders run", "legalaid reminders run --as-of {as_of} --dry-run", "the reminders of the demo date"),
-    ("report", "legalaid report --help", "the quarterly and annual reports"),
+    ("report annual", "legalaid report annual --year {report_year} --dry-run", "the annual report's figures"),
     ("roster", "legalaid roster check --from {rota_from} --to {rota_to}", "the desk rota the demo drew"),
     ("documents render", "legalaid documents render assignment_notice --case {case_no}", "a Word document"),
     ("import", "legalaid import cases {cases} --dry-run", "import a file again: nothing changes"),
@@ -75,6 +75,7 @@ def next_steps(app: typer.Typer, report: DemoReport) -> list[tuple[str, str]]:
         "cases": report.files.get("cases", ""),
         "rota_from": report.steps.get("roster", {}).get("from", report.as_of.isoformat()),
         "rota_to": report.steps.get("roster", {}).get("to", report.as_of.isoformat()),
+        "report_year": report.steps.get("report", {}).get("period", report.as_of.year),
     }
     steps = [(f"export LEGALAID_CONFIG={report.files['settings']}", "the demo center's settings")]
     steps += [(line.format(**values), about) for name, line, about in _NEXT if name in available]
@@ -126,6 +127,9 @@ def show(report: DemoReport, steps: list[tuple[str, str]]) -> None:
             f"desk rota {rota['month']} drawn: {rota['shifts']} duties for {rota['people']} lawyers, "
             f"{problems}, quality score {rota['score']}; {rota['notices']} duty notice(s) sent",
         )
+    if annual := report.steps.get("report"):
+        mailed = " (mailed to the leaders as an .eml file)" if annual["status"] == "sent" else ""
+        lines.insert(-1, f"report    {annual['period']}年度 annual report{mailed}: {annual['files'][0]}")
     for line in lines:
         console.print(line, highlight=False, soft_wrap=True, markup=False)
     for problem in report.steps.get("import", {}).get("notice_problems", []):

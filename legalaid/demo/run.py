@@ -46,6 +46,7 @@ from legalaid.models.enums import (
     Role,
     Slot,
 )
+from legalaid.reports.demo import demo_report
 from legalaid.roster.demo import demo_roster
 from legalaid.runtime import Runtime, build_runtime
 
@@ -324,6 +325,7 @@ STEPS: list[DemoStep] = [
     DemoStep("import", import_files, "import them: firms, people, cases, consultations, roster, leave"),
     DemoStep("mail", deliver_mail, "deliver the notices the import queued as .eml files (file transport)"),
     DemoStep("roster", demo_roster, "draw the desk's rota for the next month, check it, send the notices"),
+    DemoStep("report", demo_report, "the annual report of the demo's statistical year in <data_dir>/reports"),
     # Later features append here: reminders, reports, roster notices on the demo center.
 ]
 
