@@ -8,14 +8,16 @@ import io
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 # A zip entry's time: fixed, so that a report rebuilt from unchanged figures has the same checksum.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def normalised_zip(data: bytes) -> bytes:
-    """The same zip (a .docx, a .xlsx) with fixed entry times and permissions."""
+def normalised_zip(data: bytes, *, rewrite: Callable[[str, bytes], bytes] | None = None) -> bytes:
+    """The same zip (a .docx, a .xlsx) with fixed entry times and permissions; ``rewrite`` may change an
+    entry's bytes (a time stamp a library writes whatever it is told)."""
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(data)) as source,
@@ -25,7 +27,8 @@ def normalised_zip(data: bytes) -> bytes:
             info = zipfile.ZipInfo(entry.filename, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(entry.filename))
+            content = source.read(entry.filename)
+            target.writestr(info, rewrite(entry.filename, content) if rewrite else content)
     return out.getvalue()
 
 

@@ -16,6 +16,7 @@ from legalaid.reports.content import Cell, ReportContent
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_MODIFIED = re.compile(rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>")
 
 
 def _value(value: Cell) -> str | int | float | None:
@@ -55,8 +56,16 @@ def render_xlsx(content: ReportContent, *, stamp: datetime) -> bytes:
             width = max([len(str(header)), *(len(str(row[index - 1] or "")) for row in table.rows)])
             letter = sheet.cell(row=2, column=index).column_letter
             sheet.column_dimensions[letter].width = min(max(10, width * 2 + 2), 50)
-    # Fixed properties: the same figures give the same workbook (and checksum).
-    workbook.properties.created = workbook.properties.modified = stamp
+    # Fixed properties: the same figures give the same workbook (and checksum). openpyxl stamps the
+    # modification time with the clock when it saves, whatever it is told, so that one is rewritten.
+    workbook.properties.created = stamp
     out = io.BytesIO()
     workbook.save(out)
-    return normalised_zip(out.getvalue())
+    modified = f"<dcterms:modified\\1>{stamp:%Y-%m-%dT%H:%M:%SZ}</dcterms:modified>".encode()
+
+    def fixed_time(name: str, content: bytes) -> bytes:
+        if name != "docProps/core.xml":
+            return content
+        return _MODIFIED.sub(modified, content)
+
+    return normalised_zip(out.getvalue(), rewrite=fixed_time)
