@@ -105,8 +105,10 @@ def annual(
     dry_run: DryRunOption = False,
     as_of: AsOfOption = None,
 ) -> None:
-    """The center's annual report for a statistical year (e.g. 2012 = 2011-11-01 … 2012-10-31 with a
-    November start); to report_recipients with --send."""
+    """The center's annual report for a statistical year; to report_recipients with --send.
+
+    With report_year_start_month = 11, --year 2012 is 2011-11-01 … 2012-10-31.
+    """
     period = parse_year(year, start_month=runtime().settings.report_year_start_month)
     request = ReportRequest("annual", period)
     _run(request, out=out, send=send, resend=resend, as_json=as_json, dry_run=dry_run, as_of=as_of)
@@ -122,7 +124,10 @@ def quarterly(
     dry_run: DryRunOption = False,
     as_of: AsOfOption = None,
 ) -> None:
-    """The center's quarterly report (quarters of the statistical year); to report_recipients with --send."""
+    """The center's quarterly report; to report_recipients with --send.
+
+    Quarters of the statistical year: with a November start, --quarter 2012Q1 is November 2011 … January 2012.
+    """
     period = parse_quarter(quarter, start_month=runtime().settings.report_year_start_month)
     request = ReportRequest("quarterly", period)
     _run(request, out=out, send=send, resend=resend, as_json=as_json, dry_run=dry_run, as_of=as_of)
@@ -140,8 +145,10 @@ def firm(
     dry_run: DryRunOption = False,
     as_of: AsOfOption = None,
 ) -> None:
-    """A firm's report for a year or a quarter (its lawyers' cases, recipients, timeliness, totals); to the
-    firm's director with --send."""
+    """A firm's report for a year or a quarter; to the firm's director with --send.
+
+    Its lawyers' cases, recipients and matters, timeliness, and the firm's totals.
+    """
     start_month = runtime().settings.report_year_start_month
     if (year is None) == (quarter is None):
         raise UserError("--year, --quarter: give one of them (a firm's report is for a year or a quarter)")
@@ -171,6 +178,7 @@ def runs_command(
         print_json(rows)
         return
     table = Table("report", "status", "sends", "built", "sent", "error")
+    table.columns[0].overflow = "fold"
     for row in rows:
         table.add_row(
             str(row["key"]),
