@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, func, or_, select, true, type_coerce
+from sqlalchemy import ColumnElement, Integer, and_, case, func, or_, select, true, type_coerce
 from sqlalchemy.orm import Session
 
 from legalaid.calendar import WorkCalendar
@@ -62,17 +62,24 @@ class CaseCounts:
 def case_counts(
     session: Session, periods: Iterable[Period], scope: Scope = CENTER
 ) -> dict[Period, CaseCounts]:
-    """Each period's cases by type, in one scan over the span the periods cover."""
+    """Each period's cases by type: one GROUP BY type and period over the span the periods cover (the
+    periods are disjoint: the chart's and the year before, which is one of them or apart from them)."""
     wanted = sorted(set(periods))
-    count = func.count(Case.id)
-    columns = []
-    for period in wanted:
-        within = Case.applied_on.between(period.start, period.end)
-        columns.append(count.filter(within))
-        columns.extend(count.filter(and_(within, Case.case_type == kind)) for kind in CASE_TYPES)
+    bucket = case(
+        *((Case.applied_on.between(p.start, p.end), index) for index, p in enumerate(wanted)), else_=-1
+    )
     first, last = min(p.start for p in wanted), max(p.end for p in wanted)
-    row = session.execute(select(*columns).where(Case.applied_on.between(first, last), scope.cases())).one()
-    return {period: CaseCounts(*row[4 * i : 4 * i + 4]) for i, period in enumerate(wanted)}
+    rows = session.execute(
+        select(bucket, Case.case_type, func.count(Case.id))
+        .where(Case.applied_on.between(first, last), scope.cases())
+        .group_by(bucket, Case.case_type)
+    ).all()
+    found: dict[tuple[int, str], int] = {(index, str(kind)): n for index, kind, n in rows}
+    result = {}
+    for index, period in enumerate(wanted):
+        by_type = [found.get((index, kind.value), 0) for kind in CASE_TYPES]
+        result[period] = CaseCounts(sum(by_type), *by_type)
+    return result
 
 
 # Recipients and matters ------------------------------------------------------------------------------------
@@ -152,26 +159,32 @@ class ConsultationFigures:
 def consultations(session: Session, period: Period, year_before: Period) -> ConsultationFigures:
     """One GROUP BY channel, outcome over both periods, each period's sum a FILTER."""
     tally = func.sum(Consultation.count)
+    # A year and the year before are one range: one condition per row, and last year's sum is the rest.
+    adjoining = year_before.end + timedelta(days=1) == period.start
+    where = (
+        Consultation.on.between(year_before.start, period.end)
+        if adjoining
+        else or_(
+            Consultation.on.between(period.start, period.end),
+            Consultation.on.between(year_before.start, year_before.end),
+        )
+    )
     rows = session.execute(
         select(
             Consultation.channel,
             Consultation.outcome,
-            tally.filter(Consultation.on.between(period.start, period.end)),
-            tally.filter(Consultation.on.between(year_before.start, year_before.end)),
+            tally.filter(Consultation.on >= period.start),
+            tally,
         )
-        .where(
-            or_(
-                Consultation.on.between(period.start, period.end),
-                Consultation.on.between(year_before.start, year_before.end),
-            )
-        )
+        .where(where)
         .group_by(Consultation.channel, Consultation.outcome)
     ).all()
     current: dict[tuple[ConsultationChannel, ConsultationOutcome], int] = {}
     previous: dict[tuple[ConsultationChannel, ConsultationOutcome], int] = {}
-    for channel, outcome, now, before in rows:
+    for channel, outcome, now, both in rows:
         key = (ConsultationChannel(channel), ConsultationOutcome(outcome))
-        current[key], previous[key] = int(now or 0), int(before or 0)
+        current[key] = int(now or 0)
+        previous[key] = int(both or 0) - current[key]
     return ConsultationFigures(current, previous)
 
 
