@@ -220,23 +220,39 @@ def firm_figures(session: Session, period: Period, scope: Scope = CENTER) -> dic
         Case.assigned_on <= period.end, or_(Case.ended_on.is_(None), Case.ended_on > period.end)
     )
     days = _days_between(session, Case.ended_on, Case.assigned_on)
-    rows = session.execute(
+    ended_days = and_(ended, Case.assigned_on.is_not(None))
+    # Per lawyer first, then per firm: the join to people is over a few thousand lawyers, not every case.
+    per_lawyer = (
         select(
-            Person.firm_id,
-            count.filter(assigned),
-            count.filter(ended),
-            count.filter(still_open),
-            func.avg(days).filter(and_(ended, Case.assigned_on.is_not(None))),
+            Case.lawyer_id.label("lawyer_id"),
+            count.filter(assigned).label("assigned"),
+            count.filter(ended).label("ended"),
+            count.filter(still_open).label("open"),
+            func.sum(days).filter(ended_days).label("days"),
+            count.filter(ended_days).label("timed"),
         )
-        .join(Person, Person.id == Case.lawyer_id)
         .where(
             Case.assigned_on <= period.end,
             or_(Case.ended_on.is_(None), Case.ended_on >= period.start),
+            Case.lawyer_id.is_not(None),
             scope.cases(),
         )
+        .group_by(Case.lawyer_id)
+        .subquery()
+    )
+    total = func.coalesce(func.sum(per_lawyer.c.timed), 0)
+    rows = session.execute(
+        select(
+            Person.firm_id,
+            func.sum(per_lawyer.c.assigned),
+            func.sum(per_lawyer.c.ended),
+            func.sum(per_lawyer.c.open),
+            func.sum(per_lawyer.c.days) * 1.0 / func.nullif(total, 0),
+        )
+        .join(Person, Person.id == per_lawyer.c.lawyer_id)
         .group_by(Person.firm_id)
     ).all()
-    counted = {firm_id: (a, e, o, avg) for firm_id, a, e, o, avg in rows}
+    counted = {firm_id: (int(a), int(e), int(o), avg) for firm_id, a, e, o, avg in rows}
     firms = session.execute(select(Firm.id, Firm.code, Firm.name).order_by(Firm.code)).all()
     if scope.firm_id is not None:
         firms = [firm for firm in firms if firm.id == scope.firm_id]
