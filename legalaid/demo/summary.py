@@ -31,6 +31,7 @@ from legalaid.models.enums import (
     RecipientGroup,
     Role,
 )
+from legalaid.reports.sentences import percent_change, share
 
 Figures = dict[str, Any]
 
@@ -106,10 +107,8 @@ def year_figures(session: Session, year: StatisticalYear) -> Figures:
         awaiting_decision=count.filter(Case.decided_on.is_(None)),
         ended=count.filter(Case.ended_on.is_not(None)),
     )
-    civil_cases = cases["civil"]
-    cases["civil_migrant_share"] = (
-        round(100 * cases["civil_migrant"] / civil_cases, 1) if civil_cases else None
-    )
+    migrant_share = share(cases["civil_migrant"], cases["civil"])
+    cases["civil_migrant_share"] = float(migrant_share) if migrant_share is not None else None
     tally = func.sum(Consultation.count)
     hotline = Consultation.channel == ConsultationChannel.hotline_148
     desk = Consultation.channel == ConsultationChannel.arbitration_desk
@@ -138,8 +137,9 @@ def growth(previous: Figures, current: Figures) -> Figures:
     """Change on last year in percent (the seed report's 比去年增长), from the counted figures."""
 
     def percent(part: str, name: str) -> float | None:
-        before, now = previous[part][name], current[part][name]
-        return round(100 * (now - before) / before, 2) if before else None
+        # The reports' own arithmetic (two decimals, half up), so the demo and the report agree.
+        change = percent_change(current[part][name], previous[part][name])
+        return float(change) if change is not None else None
 
     return {
         "cases": percent("cases", "cases"),
