@@ -414,3 +414,12 @@ def test_the_notices_are_eml_files_with_word_documents_attached(demo: DemoRun) -
     words = [p.text for p in docx.Document(io.BytesIO(content)).paragraphs]
     assert "指派通知书" in words
     assert f"{messages} sent, 0 queued (as .eml files in" in demo.out
+
+
+def test_the_reminders_of_the_demo_date_are_sent_as_digests(demo: DemoRun) -> None:
+    """Issue 4's promise: the demo shows the reminders due on its demo date, delivered as digests."""
+    assert demo.sql("SELECT count(*) FROM reminders_sent WHERE status = 'sent'") > 0
+    digests = demo.sql("SELECT count(*) FROM outbox WHERE idempotency_key LIKE 'reminder-digest:%'")
+    escalations = demo.sql("SELECT count(*) FROM outbox WHERE idempotency_key LIKE 'escalation-digest:%'")
+    assert digests > 0 and escalations > 0
+    assert demo.sql("SELECT count(*) FROM outbox WHERE status != 'sent'") == 0

@@ -46,6 +46,7 @@ from legalaid.models.enums import (
     Role,
     Slot,
 )
+from legalaid.reminders import run_reminders
 from legalaid.reports.demo import demo_report
 from legalaid.roster.demo import demo_roster
 from legalaid.runtime import Runtime, build_runtime
@@ -319,10 +320,23 @@ def deliver_mail(context: DemoContext) -> Figures:
     return {"delivered": outcomes[Outcome.SENT], "folder": str(settings.mail_dir)}
 
 
+def demo_reminders(context: DemoContext) -> Figures:
+    """The follow-up scan of the demo date: its digests are queued here and delivered by the mail step."""
+    with context.rt.transaction() as session:
+        report = run_reminders(session, context.rt.settings, as_of=context.data.as_of)
+    return {
+        "items": len(report.lines),
+        "digests": dict(report.digests),
+        "rules": sorted({line["rule"] for line in report.rows}),
+        "problems": report.problems,
+    }
+
+
 STEPS: list[DemoStep] = [
     DemoStep("schema", upgrade_schema, "create or upgrade the database schema"),
     DemoStep("files", write_files, "write the import files and the demo's settings to <data_dir>/demo"),
     DemoStep("import", import_files, "import them: firms, people, cases, consultations, roster, leave"),
+    DemoStep("reminders", demo_reminders, "the reminders and escalations due on the demo date, as digests"),
     DemoStep("mail", deliver_mail, "deliver the notices the import queued as .eml files (file transport)"),
     DemoStep("roster", demo_roster, "draw the desk's rota for the next month, check it, send the notices"),
     DemoStep("report", demo_report, "the annual report of the demo's statistical year in <data_dir>/reports"),
