@@ -17,11 +17,14 @@ from legalaid.config import Settings
 from legalaid.mail import (
     DEFAULT_POLICY,
     Attachment,
+    NewMessage,
     claim,
     dispatch_after_commit,
     enqueue,
+    enqueue_many,
     hand_over_lost,
     mark_enqueued,
+    message_id_for,
     record_failure,
     record_sent,
     requeue,
@@ -128,6 +131,62 @@ def test_the_same_key_enqueued_at_once_from_many_threads_makes_one_row(any_rt: R
     assert len(set(ids)) == 1
     with any_rt.transaction() as session:
         assert session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == 1
+
+
+def test_enqueue_many_returns_the_ids_in_order_new_or_existing(any_rt: Runtime) -> None:
+    existing = queue_mail(any_rt, "digest:2012-10-15:P2", subject="早上的摘要")
+    messages = [
+        NewMessage(
+            "digest:2012-10-15:P1",
+            ["p1@example.org"],
+            "今日待办",
+            "申请人王小明，身份证330106199001011234",
+            attachments=(Attachment("值班表.ics", b"BEGIN:VCALENDAR"),),
+        ),
+        NewMessage("digest:2012-10-15:P2", ["p2@example.org"], "另一个标题", "t"),
+        NewMessage("digest:2012-10-15:P3", ["p3@example.org"], "s3", "t3", html="<p>t3</p>", kind="reminder"),
+        NewMessage("digest:2012-10-15:P1", ["other@example.org"], "the same key again", "t"),
+    ]
+
+    with any_rt.transaction() as session:
+        ids = enqueue_many(session, messages, mail_from="center@example.org")
+
+    assert ids[1] == existing and ids[0] == ids[3]
+    assert len(set(ids)) == 3
+    first, second, third = _row(any_rt, ids[0]), _row(any_rt, ids[1]), _row(any_rt, ids[2])
+    assert (first.to_addrs, first.body_text) == (["p1@example.org"], "申请人王小明，身份证3301**********1234")
+    assert first.message_id == message_id_for("digest:2012-10-15:P1", "center@example.org")
+    assert second.subject == "早上的摘要"  # an existing key is left as it was
+    assert (third.kind, third.body_html) == ("reminder", "<p>t3</p>")
+    with any_rt.transaction() as session:
+        attachments = session.execute(
+            select(OutboxAttachment.message_id, OutboxAttachment.filename, OutboxAttachment.content)
+        ).all()
+    assert attachments == [(ids[0], "值班表.ics", b"BEGIN:VCALENDAR")]
+
+
+def test_enqueue_many_of_thousands_writes_each_once(any_rt: Runtime) -> None:
+    messages = [NewMessage(f"bulk:{n}", [f"p{n}@example.org"], f"s{n}", "t") for n in range(2500)]
+    with any_rt.transaction() as session:
+        first = enqueue_many(session, messages[:1000])
+    with any_rt.transaction() as session:
+        ids = enqueue_many(session, messages)
+
+    assert ids[:1000] == first and len(set(ids)) == 2500
+    with any_rt.transaction() as session:
+        rows = session.execute(select(OutboxMessage.id, OutboxMessage.idempotency_key)).all()
+    assert sorted(rows) == sorted(zip(ids, (m.key for m in messages), strict=True))
+
+
+def test_enqueue_many_refuses_the_whole_batch_for_one_bad_message(rt: Runtime) -> None:
+    messages = [NewMessage("good", ["a@example.org"], "s", "t"), NewMessage("bad", [], "s", "t")]
+    with (
+        pytest.raises(ValueError, match="bad: a message needs at least one recipient"),
+        rt.transaction() as s,
+    ):
+        enqueue_many(s, messages)
+    with rt.transaction() as session:
+        assert session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == 0
 
 
 # Claim ----------------------------------------------------------------------------------------------------

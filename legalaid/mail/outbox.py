@@ -79,6 +79,21 @@ _CLAIMED = tuple(
 )
 
 
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to add to the outbox: its idempotency key, recipients, subject, bodies, attachments."""
+
+    key: str
+    to: Sequence[str]
+    subject: str
+    text: str
+    cc: Sequence[str] = ()
+    html: str | None = None
+    attachments: Sequence[Attachment] = ()
+    kind: str = "notice"
+    headers: dict[str, str] | None = None
+
+
 def enqueue(
     session: Session,
     *,
@@ -96,67 +111,116 @@ def enqueue(
 ) -> OutboxMessage:
     """Add a message to the outbox in the caller's transaction; an existing ``key`` changes nothing.
 
-    Returns the row for ``key``: the new one, or the one already there (whatever its content). Safe when
-    two processes enqueue the same key at once: INSERT … ON CONFLICT DO NOTHING, then SELECT. The
-    Message-ID is derived from the key (and the domain of ``mail_from``) and stored now. Subject and
-    bodies are stored with ID-card and phone numbers masked.
+    Returns the row for ``key``: the new one, or the one already there (whatever its content). One message
+    of ``enqueue_many``, which says how.
     """
+    message = NewMessage(key, to, subject, text, cc, html, tuple(attachments), kind, headers)
+    (outbox_id,) = enqueue_many(session, [message], mail_from=mail_from, now=now)
+    row = session.get(OutboxMessage, outbox_id)
+    assert row is not None  # enqueue_many returned its id in this transaction
+    return row
+
+
+def enqueue_many(
+    session: Session,
+    messages: Sequence[NewMessage],
+    *,
+    mail_from: str = "",
+    now: datetime | None = None,
+) -> list[int]:
+    """Add messages to the outbox in the caller's transaction; the outbox ids, in the order given.
+
+    A key already in the outbox (or given twice) changes nothing: its id is the existing row's, whatever
+    its content. Safe when two processes enqueue the same key at once: INSERT … ON CONFLICT DO NOTHING
+    (a concurrent insert of the key waits for the other transaction, then inserts nothing, instead of
+    failing on the unique constraint and aborting the caller's transaction), then a SELECT of the keys
+    that were there. The Message-ID is derived from the key (and the domain of ``mail_from``) and stored
+    now. Subject and bodies are stored with ID-card and phone numbers masked.
+
+    The rows go in multi-row INSERTs (SQLAlchemy's insertmanyvalues), not one statement per message: a
+    daily reminder run writes a digest for every lawyer with something due, thousands in a province.
+    """
+    now = now or utcnow()
+    rows: dict[str, dict[str, Any]] = {}
+    attachments: dict[str, Sequence[Attachment]] = {}
+    for message in messages:
+        values = _row_values(message, mail_from=mail_from, now=now)
+        if message.key not in rows:  # the first of a key given twice wins, as with a key already stored
+            rows[message.key] = values
+            attachments[message.key] = message.attachments
+    if not rows:
+        return []
+    connection = session.connection()
+    inserted = {
+        key: outbox_id
+        for outbox_id, key in connection.execute(
+            _insert_if_absent(session).returning(_OUTBOX.c.id, _OUTBOX.c.idempotency_key),
+            list(rows.values()),
+        )
+    }
+    attachment_rows = [
+        {
+            "message_id": inserted[key],
+            "filename": attachment.filename,
+            "content_type": attachment.resolved_type(),
+            "content": attachment.content,
+        }
+        for key, outbox_id in inserted.items()
+        for attachment in attachments[key]
+    ]
+    if attachment_rows:
+        connection.execute(_ATTACHMENTS.insert(), attachment_rows)
+    ids = dict(inserted)
+    existing = [key for key in rows if key not in inserted]
+    for start in range(0, len(existing), _KEYS_PER_SELECT):
+        chunk = existing[start : start + _KEYS_PER_SELECT]
+        log.debug("outbox keys %s exist; not enqueued again", ", ".join(chunk[:5]))
+        ids.update(
+            (key, outbox_id)
+            for outbox_id, key in connection.execute(
+                select(_OUTBOX.c.id, _OUTBOX.c.idempotency_key).where(_OUTBOX.c.idempotency_key.in_(chunk))
+            )
+        )
+    return [ids[message.key] for message in messages]
+
+
+# Keys in one IN (…): well under SQLite's and PostgreSQL's limits on parameters.
+_KEYS_PER_SELECT = 5000
+
+
+def _row_values(message: NewMessage, *, mail_from: str, now: datetime) -> dict[str, Any]:
+    key = message.key
     if not key or len(key) > 300:
         raise ValueError("an outbox key is 1 to 300 characters")
-    recipients = [a.strip() for a in to if a.strip()]
-    copies = [a.strip() for a in cc if a.strip()]
+    recipients = [a.strip() for a in message.to if a.strip()]
+    copies = [a.strip() for a in message.cc if a.strip()]
     if not recipients and not copies:
         raise ValueError(f"{key}: a message needs at least one recipient")
-    now = now or utcnow()
-    values: dict[str, Any] = {
+    return {
         "idempotency_key": key,
         "message_id": message_id_for(key, mail_from),
-        "kind": kind,
+        "kind": message.kind,
         "to_addrs": recipients,
         "cc_addrs": copies,
-        "subject": mask_personal(" ".join(subject.split()))[:500],
-        "body_text": mask_personal(text),
-        "body_html": mask_personal(html) if html is not None else None,
-        "headers": check_headers(headers or {}),
+        "subject": mask_personal(" ".join(message.subject.split()))[:500],
+        "body_text": mask_personal(message.text),
+        "body_html": mask_personal(message.html) if message.html is not None else None,
+        "headers": check_headers(message.headers or {}),
         "status": QUEUED,
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,
         "updated_at": now,
     }
-    # ON CONFLICT DO NOTHING: a concurrent enqueue of the same key waits for the other transaction and then
-    # inserts nothing, instead of failing on the unique constraint and aborting the caller's transaction.
+
+
+def _insert_if_absent(session: Session) -> Insert:
     dialect = session.get_bind().dialect.name
-    statement: Insert
     if dialect == "postgresql":
-        statement = (
-            postgresql.insert(OutboxMessage)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        )
-    elif dialect == "sqlite":
-        statement = (
-            sqlite.insert(OutboxMessage)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        )
-    else:  # pragma: no cover - the project supports these two
-        raise RuntimeError(f"the outbox needs SQLite or PostgreSQL, not {dialect}")
-    new_id = session.execute(statement.returning(OutboxMessage.id)).scalar_one_or_none()
-    if new_id is not None:
-        for attachment in attachments:
-            session.add(
-                OutboxAttachment(
-                    message_id=new_id,
-                    filename=attachment.filename,
-                    content_type=attachment.resolved_type(),
-                    content=attachment.content,
-                )
-            )
-        session.flush()
-    else:
-        log.debug("outbox key %s exists; not enqueued again", key)
-    return session.execute(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).scalar_one()
+        return postgresql.insert(_OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    if dialect == "sqlite":
+        return sqlite.insert(_OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    raise RuntimeError(f"the outbox needs SQLite or PostgreSQL, not {dialect}")  # pragma: no cover
 
 
 @dataclass(frozen=True)

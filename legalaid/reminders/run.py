@@ -6,8 +6,8 @@
 3. ``digest``: who gets each item, grouped per person; undeliverable items reported to the staff.
 4. ``ledger.claim``: insert-if-absent of each item the plan can carry; the items this transaction won
    are the ones it mails (two scans at once mail each item once).
-5. One outbox row per digest (``mail.enqueue``, keyed by the digest's items) and the delivery rows, all in
-   the caller's transaction: either the ledger and the mail are both written, or neither is.
+5. One outbox row per digest (``mail.enqueue_many``, keyed by the digest's items) and the delivery rows,
+   all in the caller's transaction: either the ledger and the mail are both written, or neither is.
 
 ``dry_run`` stops after step 3 (the digests are still rendered, so a broken template fails a dry run too)
 and writes nothing at all.
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from legalaid.calendar import WorkCalendar
 from legalaid.config import Settings
-from legalaid.mail import enqueue
+from legalaid.mail import NewMessage, enqueue_many
 from legalaid.models.reminders import DELIVERED, UNDELIVERABLE
 from legalaid.reminders.digest import AddressBook, Plan, plan_digests, render_digest, restrict
 from legalaid.reminders.ledger import Delivery, claim, record_deliveries
@@ -149,27 +149,27 @@ def _send(
     book: AddressBook,
     report: RunReport,
 ) -> list[int]:
-    outbox_ids: list[int] = []
     queued = "would_queue" if report.dry_run else "queued"
     deliveries: list[Delivery] = []
     # The first staff digest that reports an undeliverable item is the one its delivery row points at.
     reported_in: dict[tuple[str, str, str], int | None] = {}
+    messages: list[NewMessage] = []
     for digest in plan.digests:
         email = render_digest(digest, as_of=as_of, rules=rules, book=book, settings=settings)
-        outbox_id = None
-        if not report.dry_run:
-            row = enqueue(
-                session,
-                key=digest.key(as_of),
-                to=[digest.person.email or ""],
-                subject=email.subject,
-                text=email.text,
+        messages.append(
+            NewMessage(
+                digest.key(as_of),
+                [digest.person.email or ""],
+                email.subject,
+                email.text,
                 html=email.html,
                 kind=digest.kind,
-                mail_from=settings.mail_from,
             )
-            outbox_id = row.id
-            outbox_ids.append(outbox_id)
+        )
+    # One multi-row INSERT for the day's digests: a province's run writes thousands.
+    outbox_ids = [] if report.dry_run else enqueue_many(session, messages, mail_from=settings.mail_from)
+    ids: list[int | None] = [None] * len(messages) if report.dry_run else list(outbox_ids)
+    for digest, outbox_id in zip(plan.digests, ids, strict=True):
         code = digest.person.code
         for item, role in digest.items:
             report.lines.append(Line(item, code, role, queued, None, outbox_id))
