@@ -5,6 +5,8 @@
 * ``day_before``: hourly; from ``roster_notice_hour`` on, the day-before notices whose day has come. Later
   ticks of the same day send only what is new (a duty swapped in the evening).
 * ``check``: daily; the roster's new problems to the coordinator, each once.
+* ``month_report``: daily; on the first working day of a month, last month's desk report (quality, duties,
+  problems, consultations) to the coordinators and the head of the center.
 
 The business date is the tick's date in the center's time zone. The outbox rows are handed to the mail
 queue once the transaction has committed; a lost hand-off is the sweeper's.
@@ -23,7 +25,7 @@ from sqlalchemy.orm import Session
 from legalaid import jobs
 from legalaid.config import Settings
 from legalaid.mail import dispatch_after_commit
-from legalaid.roster import NoticeRun, alerts, day_before, week_ahead
+from legalaid.roster import NoticeRun, alerts, day_before, month_report, week_ahead
 from tasks._runtime import task_runtime
 from tasks.mail import send_deliveries
 
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 WEEK_AHEAD = "legalaid.roster.week_ahead"
 DAY_BEFORE = "legalaid.roster.day_before"
 CHECK = "legalaid.roster.check"
+MONTH_REPORT = "legalaid.roster.month_report"
 
 Notifier = Callable[..., NoticeRun]
 
@@ -86,3 +89,9 @@ def day_before_task(self: Any, *, job: str = "roster-day-before", scheduled_for:
 def check_task(self: Any, *, job: str = "roster-check", scheduled_for: str) -> int:
     """The daily roster check: new problems to the coordinator, each once."""
     return _run(self, alerts, job=job, scheduled_for=scheduled_for)
+
+
+@shared_task(name=MONTH_REPORT, bind=True)  # type: ignore[untyped-decorator,unused-ignore]
+def month_report_task(self: Any, *, job: str = "roster-month-report", scheduled_for: str) -> int:
+    """Last month's desk report, if the tick's day is the first working day of its month."""
+    return _run(self, month_report, job=job, scheduled_for=scheduled_for)

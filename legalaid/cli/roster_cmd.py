@@ -22,6 +22,7 @@ from legalaid.roster import (
     find_problems,
     load_window,
     measure,
+    month_report,
     rotate,
     swap,
     week_ahead,
@@ -54,7 +55,7 @@ AsOfOption = Annotated[
 ByOption = Annotated[
     str | None, typer.Option("--by", metavar="CODE", help="Who asked for it (a person code); recorded.")
 ]
-NOTIFY_KINDS = ("week-ahead", "day-before", "alerts")
+NOTIFY_KINDS = ("week-ahead", "day-before", "alerts", "month-report")
 
 
 def _window_dates(start: str, end: str) -> tuple[date, date]:
@@ -199,12 +200,14 @@ def notify(
     as_of: AsOfOption = None,
     kind: Annotated[
         list[str] | None,
-        typer.Option("--kind", help="week-ahead, day-before or alerts (repeat it; default: all three)."),
+        typer.Option(
+            "--kind", help="week-ahead, day-before, alerts or month-report (repeat it; default: all four)."
+        ),
     ] = None,
     dry_run: DryRunOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Queue the notices due on the business date: week-ahead roster, day-before notices, alerts."""
+    """Queue the notices due on the business date: week-ahead, day-before, alerts, the monthly report."""
     kinds = kind or list(NOTIFY_KINDS)
     if bad := [k for k in kinds if k not in NOTIFY_KINDS]:
         raise UserError(f"--kind: {bad[0]!r} is not one of {', '.join(NOTIFY_KINDS)}")
@@ -237,7 +240,12 @@ def notify(
             )
 
 
-_NOTIFIERS: dict[str, Any] = {"week-ahead": week_ahead, "day-before": day_before, "alerts": alerts}
+_NOTIFIERS: dict[str, Any] = {
+    "week-ahead": week_ahead,
+    "day-before": day_before,
+    "alerts": alerts,
+    "month-report": month_report,
+}
 
 
 def _show_change(result: ChangeResult, *, dry_run: bool, as_json: bool) -> None:

@@ -3,7 +3,8 @@
 Pure functions of plain data: ``generate_rotation`` (the fair rotation), ``find_problems`` (the checks) and
 ``measure`` (the quality figures). The database and the outbox: ``store`` (windows, the change log),
 ``swap`` (swaps, leave, writing a rotation), ``notices`` (week ahead, day before, changes), ``alerts`` (the
-daily check), ``ics`` (iCalendar) and ``document`` (the 值班安排表).
+daily check), ``month_report`` (the desk's monthly report), ``ics`` (iCalendar) and ``document`` (the
+值班安排表).
 """
 
 from legalaid.roster.alerts import alerts
@@ -11,6 +12,7 @@ from legalaid.roster.checks import KINDS, Problem, RosterView, find_problems, lo
 from legalaid.roster.data import Away, Desk, Member, Shift, desk_days
 from legalaid.roster.generate import Rotation, Unfilled, generate_rotation
 from legalaid.roster.mailing import NoticeRun
+from legalaid.roster.month_report import MonthFigures, month_figures, month_report
 from legalaid.roster.notices import day_before, notify_changes, week_ahead
 from legalaid.roster.quality import Quality, measure
 from legalaid.roster.store import Window, load_window, rotate
@@ -22,6 +24,7 @@ __all__ = [
     "ChangeResult",
     "Desk",
     "Member",
+    "MonthFigures",
     "NoticeRun",
     "Problem",
     "Quality",
@@ -38,6 +41,8 @@ __all__ = [
     "generate_rotation",
     "load_window",
     "loads",
+    "month_figures",
+    "month_report",
     "measure",
     "notify_changes",
     "rotate",
