@@ -29,7 +29,9 @@ def test_the_demo_draws_checks_and_announces_the_next_month(tmp_path: Path) -> N
     report = run_demo(settings)
     rota = report.steps["roster"]
     assert (rota["month"], rota["shifts"], rota["people"], rota["problems"]) == ("2012-11", 22, 12, [])
-    assert rota["coverage"] == 1.0 and rota["notices"] == 1
+    # The day-before notice of 2 November, and October's desk report (1 November is the month's first
+    # working day) to the four staff and the head.
+    assert rota["coverage"] == 1.0 and rota["notices"] == 1 + 5
     assert [Path(p).name for p in rota["files"]] == ["值班安排表-2012-11.docx", "值班安排表-2012-11.xlsx"]
     rt = build_runtime(settings)
     try:
@@ -51,3 +53,7 @@ def test_the_demo_draws_checks_and_announces_the_next_month(tmp_path: Path) -> N
     [attachment] = list(message.iter_attachments())
     [event] = icalendar.Calendar.from_ical(attachment.get_payload(decode=True)).walk("VEVENT")
     assert event.decoded("DTSTART").date() == date(2012, 11, 2)
+    reports = [p for p in settings.mail_dir.rglob("*.eml") if "roster_month" in p.name]
+    assert len(reports) == 5
+    report_mail = BytesParser(policy=policy.default).parsebytes(reports[0].read_bytes())
+    assert "2012-10值班月报：综合得分" in str(report_mail["Subject"])

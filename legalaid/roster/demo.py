@@ -4,8 +4,9 @@ The month is the first whole month from the demo date on (the demo's 2012-11-01:
 annual leave the demo data puts in its second week). The rota continues from the October roster the demo
 imported; the notices are those the scheduled jobs would queue on the demo date (the day-before notice of
 the next desk day, alerts if the check finds anything, the week-ahead roster if it is the last working
-day of its week), written as .eml files with the embedded ``file`` transport, and not queued at all over
-SMTP (the demo's addresses are made up). The month's 值班安排表 goes into the demo folder.
+day of its week, last month's desk report if it is the first working day of its month), written as .eml
+files with the embedded ``file`` transport, and not queued at all over SMTP (the demo's addresses are
+made up). The month's 值班安排表 goes into the demo folder.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from legalaid.mail import flush, make_transport
 from legalaid.roster.alerts import alerts
 from legalaid.roster.checks import find_problems
 from legalaid.roster.document import month_sheet, write_sheet
+from legalaid.roster.month_report import month_report
 from legalaid.roster.notices import day_before, week_ahead
 from legalaid.roster.quality import measure
 from legalaid.roster.store import load_window, rotate
@@ -62,7 +64,7 @@ def demo_roster(context: DemoContext) -> dict[str, Any]:
     queued = 0
     if settings.mail_transport != "smtp":
         with rt.transaction() as session:
-            for notifier in (week_ahead, day_before, alerts):
+            for notifier in (week_ahead, day_before, alerts, month_report):
                 queued += len(notifier(session, settings, as_of=as_of, calendar=calendar).outbox_ids)
         if settings.mail_transport == "file":
             flush(rt, transport=make_transport(settings))
