@@ -145,6 +145,15 @@ class Settings(BaseSettings):
     scheduler_poll_seconds: float = Field(default=5.0, gt=0)
     task_soft_time_limit: int = Field(default=300, ge=1)
     task_time_limit: int = Field(default=360, ge=1)
+    # Scheduled job ticks (legalaid.jobs): a running tick's lease is renewed while its worker lives, so a
+    # killed worker's tick is handed over a lease later; a tick whose message the broker lost, after requeue.
+    # A tick that raised is tried again after retry_base, doubling, until max_attempts; then it is dead.
+    job_lease_seconds: float = Field(default=60.0, gt=0)
+    job_requeue_after_seconds: float = Field(default=300.0, gt=0)
+    job_retry_base_seconds: float = Field(default=60.0, gt=0)
+    job_max_attempts: int = Field(default=5, ge=1, le=100)
+    # For fault drills and tests: the heartbeat holds its claim this long, as a long job would.
+    heartbeat_hold_seconds: float = Field(default=0.0, ge=0, le=3600)
 
     _split = field_validator(
         "center_staff", "report_recipients", "roster_slots", "roster_weekdays", mode="before"

@@ -186,6 +186,8 @@ def check_jobs(rt: Runtime, now: datetime) -> Check:
         runs = jobs.last_runs(session)
         # Reports whose last attempt failed (the daily reports job tries them again).
         failed_reports = list(session.scalars(select(ReportRun).where(ReportRun.status == REPORT_FAILED)))
+        # Dead ticks, and ticks that no worker took or whose worker stopped with nobody sweeping.
+        tick_problems = jobs.needing_attention(session, now=now, stuck_after=STUCK_AFTER)
     detail = {
         run.job: {
             "status": run.status,
@@ -202,6 +204,7 @@ def check_jobs(rt: Runtime, now: datetime) -> Check:
         f"report:{run.kind}:{run.period}:{run.audience} failed: {_first_line(run.error or '')}"
         for run in failed_reports
     ]
+    problems += tick_problems
     heartbeat = next((run for run in runs if run.job == "heartbeat"), None)
     if heartbeat is None:
         problems.append("no heartbeat has run yet: is a worker running?")

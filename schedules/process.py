@@ -4,6 +4,9 @@ Only the holder of the lock runs APScheduler (a job store must never be shared b
 The holder renews the lock every ttl/3; a failed renewal stops the schedule at once and the process goes
 back to standing by. A standby polls every ``scheduler_poll_seconds``, so it takes over at most
 ``leader_lock_ttl + scheduler_poll_seconds`` after a leader dies. SIGTERM or SIGINT releases the lock.
+
+While it leads, it also sweeps the ticks (``schedules.dispatch.Sweeper``): at once on taking the lead (what
+the previous leader left), then every ``TickPolicy.sweep_every`` seconds.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from legalaid import jobs
 from legalaid.config import Settings
 from legalaid.errors import UserError
 from legalaid.leader import LeaderLockBackend, make_leader_lock, new_holder
 from legalaid.runtime import Runtime, build_runtime
-from schedules.scheduler import SendTask, open_scheduler
+from schedules.dispatch import SendTask, Sweeper, TickDispatcher
+from schedules.scheduler import open_scheduler
 from schedules.table import ScheduleEntry, load_schedule, schedule_path
 from workers import make_celery
 
@@ -44,6 +49,10 @@ class SchedulerProcess:
         self.lock = lock
         self.send = send
         self.holder = holder or new_holder()
+        self.policy = jobs.TickPolicy.from_settings(settings)
+        self.ticks = TickDispatcher(
+            engine=runtime.engine, entries=self.entries, send=send, policy=self.policy
+        )
 
     def run(self, stop: threading.Event) -> None:
         """Lead or stand by until ``stop`` is set; then release the lock."""
@@ -70,13 +79,18 @@ class SchedulerProcess:
         log.info("leader: %s holds the scheduler lock; starting the schedule", self.holder)
         try:
             scheduler, done = open_scheduler(
-                engine=self.runtime.engine, entries=self.entries, send=self.send, tz=self.settings.tz
+                engine=self.runtime.engine,
+                entries=self.entries,
+                send=self.send,
+                tz=self.settings.tz,
+                ticks=self.ticks,
             )
         except Exception:
             log.exception("cannot start the schedule; giving up the lead")
             self.lock.release(self.holder)
             return
         clean = False
+        sweeper = Sweeper(self.ticks, self.policy.sweep_every)
         try:
             log.info(
                 "schedule reconciled: kept %s, added %s, replaced %s, updated %s, removed %s",
@@ -87,6 +101,7 @@ class SchedulerProcess:
                 log.error("lost the scheduler lock while starting; standing by")
                 return
             scheduler.resume()
+            sweeper.start()
             while True:
                 if stop.wait(ttl / 3):
                     clean = True
@@ -99,6 +114,7 @@ class SchedulerProcess:
                     log.error("lost the scheduler lock; stopping the schedule at once")
                     return
         finally:
+            sweeper.stop()
             # After a lost lock, stop without waiting: another scheduler may already lead.
             scheduler.shutdown(wait=clean)
             log.info("schedule stopped")

@@ -1,4 +1,5 @@
-"""The runtime a task uses: built on first use in each worker process, after the fork, never inherited.
+"""The runtime a task uses: built on first use in each worker process, after the fork, never inherited;
+and ``scheduled_run``, the claim every scheduled task wraps its work in.
 
 A prefork worker's children must not share the parent's database connections; ``os.register_at_fork``
 makes a child forget the parent's runtime, and the first task in the child builds its own.
@@ -8,8 +9,14 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
 
+from legalaid import jobs
 from legalaid.config import Settings, load_settings
+from legalaid.models import JobRun
 from legalaid.runtime import Runtime, build_runtime
 
 _lock = threading.Lock()
@@ -34,6 +41,25 @@ def task_runtime() -> Runtime:
         if _runtime is None:
             _runtime = build_runtime(_settings or load_settings())
         return _runtime
+
+
+@contextmanager
+def scheduled_run(task: Any, *, job: str, scheduled_for: datetime) -> Iterator[JobRun | None]:
+    """Claim tick ``scheduled_for`` of ``job`` for the bound Celery ``task`` (``legalaid.jobs.run_once``):
+    yields the run, or None when there is nothing to do (skip the work). The claim carries the task's name
+    (what the sweep sends again), this worker's name and the task id, under the settings' tick policy.
+    """
+    rt = task_runtime()
+    with jobs.run_once(
+        rt.sessions,
+        job=job,
+        scheduled_for=scheduled_for,
+        task=task.name,
+        worker=task.request.hostname,
+        task_id=task.request.id,
+        policy=jobs.TickPolicy.from_settings(rt.settings),
+    ) as run:
+        yield run
 
 
 def _forget_after_fork() -> None:

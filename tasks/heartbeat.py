@@ -1,4 +1,7 @@
-"""``legalaid.heartbeat``: proves that the scheduler fired and a worker ran the task (a row in job_runs)."""
+"""``legalaid.heartbeat``: proves that the scheduler fired and a worker ran the task (a row in job_runs).
+
+Idempotent per tick: its only effect is the tick's own row, so running it again after a crash is harmless.
+"""
 
 from __future__ import annotations
 
@@ -18,12 +21,16 @@ log = logging.getLogger(__name__)
 def heartbeat(self: Any, *, job: str = "heartbeat", scheduled_for: str) -> None:
     """Record the run of tick ``scheduled_for`` (ISO 8601 with offset); a second delivery does nothing."""
     when = datetime.fromisoformat(scheduled_for)
+    rt = task_runtime()
     ran = jobs.heartbeat(
-        task_runtime().sessions,
+        rt.sessions,
         job=job,
         scheduled_for=when,
+        task=self.name,
         worker=self.request.hostname,
         task_id=self.request.id,
+        policy=jobs.TickPolicy.from_settings(rt.settings),
+        hold_seconds=rt.settings.heartbeat_hold_seconds,
     )
     if not ran:
-        log.info("heartbeat %s already ran; nothing to do", jobs.run_key(job, when))
+        log.info("heartbeat %s already ran or is taken; nothing to do", jobs.run_key(job, when))

@@ -23,9 +23,8 @@ from typing import Any
 
 from celery import current_app, shared_task
 
-from legalaid import jobs
 from legalaid.mail import Transport, deliver_many, deliver_one, hand_over_lost, make_transport
-from tasks._runtime import task_runtime
+from tasks._runtime import scheduled_run, task_runtime
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +110,9 @@ def send_deliveries(outbox_ids: Sequence[int], app: Any = None, *, batch_size: i
 def sweep(self: Any, *, job: str = "mail-sweep", scheduled_for: str | None = None) -> int:
     """Reclaim expired leases and hand due rows whose task was lost to the broker; returns how many.
 
-    Scheduled, it records its tick with ``jobs.run_once`` (``legalaid status`` shows it); by hand it
-    just runs.
-    Running it twice is harmless: a second deliver task for the same row finds it claimed and returns.
+    Scheduled, it claims its tick (``tasks._runtime.scheduled_run``; ``legalaid status`` shows it); by hand
+    it just runs. Idempotent, so a tick run again after a crash is harmless: it only hands ids to the
+    broker, and a second deliver task for the same row finds it claimed or sent and returns.
     """
     rt = task_runtime()
 
@@ -123,9 +122,7 @@ def sweep(self: Any, *, job: str = "mail-sweep", scheduled_for: str | None = Non
     if scheduled_for is None:
         return len(hand_over_lost(rt, send))
     when = datetime.fromisoformat(scheduled_for)
-    with jobs.run_once(
-        rt.sessions, job=job, scheduled_for=when, worker=self.request.hostname, task_id=self.request.id
-    ) as run:
+    with scheduled_run(self, job=job, scheduled_for=when) as run:
         if run is None:
             return 0
         return len(hand_over_lost(rt, send))

@@ -3,6 +3,10 @@
 The schedule fires it every day at 08:30 in the center's time zone; the business date is the tick's date
 there, and on a day off the scan sends nothing (``run_reminders`` says so). The digests' outbox rows are
 handed to the mail queue once the scan's transaction has committed; a lost hand-off is the sweeper's.
+
+Idempotent per tick, so a tick run again after a crash (``legalaid.jobs``) sends nothing twice: the scan is
+one transaction (killed before the commit, nothing was written); after it, the reminders ledger holds every
+item mailed and the outbox every digest by key, so a second scan of the day finds nothing new.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from celery import shared_task
 from legalaid import jobs
 from legalaid.mail import dispatch_after_commit
 from legalaid.reminders import run_reminders
-from tasks._runtime import task_runtime
+from tasks._runtime import scheduled_run, task_runtime
 from tasks.mail import send_deliveries
 
 log = logging.getLogger(__name__)
@@ -35,11 +39,9 @@ def scan(self: Any, *, job: str = "reminders", scheduled_for: str) -> int:
     def send(ids: Sequence[int]) -> None:
         send_deliveries(ids, app=self.app)
 
-    with jobs.run_once(
-        rt.sessions, job=job, scheduled_for=when, worker=self.request.hostname, task_id=self.request.id
-    ) as run:
+    with scheduled_run(self, job=job, scheduled_for=when) as run:
         if run is None:
-            log.info("reminders %s already ran; nothing to do", jobs.run_key(job, when))
+            log.info("reminders %s already ran or is taken; nothing to do", jobs.run_key(job, when))
             return 0
         with rt.transaction() as session:
             report = run_reminders(session, rt.settings, as_of=as_of)

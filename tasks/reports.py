@@ -5,6 +5,10 @@ task asks ``legalaid.reports.publish_due`` whether that is the publication day o
 day after a quarter ends, the 10th after a statistical year ends): a cron line cannot count working days.
 Each report is sent once (the report_runs ledger); a failed one is recorded and tried again the next day.
 The emails' outbox rows are handed to the mail queue once each report's transaction has committed.
+
+Idempotent per tick, so a tick run again after a crash (``legalaid.jobs``) sends nothing twice: each report
+is marked sent in the report_runs ledger in the transaction that writes its emails to the outbox, and
+``publish_due`` skips a report already sent (a report killed half-built is simply built again).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from sqlalchemy.orm import Session
 from legalaid import jobs
 from legalaid.mail import dispatch_after_commit
 from legalaid.reports import publish_due
-from tasks._runtime import task_runtime
+from tasks._runtime import scheduled_run, task_runtime
 from tasks.mail import send_deliveries
 
 log = logging.getLogger(__name__)
@@ -38,11 +42,9 @@ def publish(self: Any, *, job: str = "reports", scheduled_for: str) -> int:
     def hand_over(session: Session, ids: Sequence[int]) -> None:
         dispatch_after_commit(session, ids, lambda committed: send_deliveries(committed, app=self.app))
 
-    with jobs.run_once(
-        rt.sessions, job=job, scheduled_for=when, worker=self.request.hostname, task_id=self.request.id
-    ) as run:
+    with scheduled_run(self, job=job, scheduled_for=when) as run:
         if run is None:
-            log.info("reports %s already ran; nothing to do", jobs.run_key(job, when))
+            log.info("reports %s already ran or is taken; nothing to do", jobs.run_key(job, when))
             return 0
         report = publish_due(rt, as_of=as_of, on_queued=hand_over)
     if not report.periods:

@@ -10,6 +10,11 @@
 
 The business date is the tick's date in the center's time zone. The outbox rows are handed to the mail
 queue once the transaction has committed; a lost hand-off is the sweeper's.
+
+Idempotent per tick, so a tick run again after a crash (``legalaid.jobs``) sends nothing twice: each run
+is one transaction, every message has an outbox key that names it (``roster:weekahead:<monday>:<person>``,
+``roster:daybefore:<day>:<slot>:<person>:<version>``, ``roster:alerts:…``, ``roster:month:<month>:<person>``)
+and every problem alerted is a ``roster_alerts`` row: a second run finds them and adds nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from legalaid import jobs
 from legalaid.config import Settings
 from legalaid.mail import dispatch_after_commit
 from legalaid.roster import NoticeRun, alerts, day_before, month_report, week_ahead
-from tasks._runtime import task_runtime
+from tasks._runtime import scheduled_run, task_runtime
 from tasks.mail import send_deliveries
 
 log = logging.getLogger(__name__)
@@ -47,11 +52,9 @@ def _run(task: Any, notifier: Notifier, *, job: str, scheduled_for: str, hour_ga
     def send(ids: Sequence[int]) -> None:
         send_deliveries(ids, app=task.app)
 
-    with jobs.run_once(
-        rt.sessions, job=job, scheduled_for=when, worker=task.request.hostname, task_id=task.request.id
-    ) as run:
+    with scheduled_run(task, job=job, scheduled_for=when) as run:
         if run is None:
-            log.info("%s already ran; nothing to do", jobs.run_key(job, when))
+            log.info("%s already ran or is taken; nothing to do", jobs.run_key(job, when))
             return 0
         if hour_gate and local.hour < rt.settings.roster_notice_hour:
             return 0

@@ -11,19 +11,32 @@ from legalaid.models.base import Base, UTCDateTime, utcnow
 
 
 class JobRun(Base):
-    """One run of a scheduled job; its key (job and scheduled time) makes a second firing a no-op."""
+    """One tick of a scheduled job, from the moment the scheduler records it to its outcome.
+
+    The key (job and scheduled time) makes a second firing a no-op; ``attempts`` counts the claims and fences
+    them. The state machine is in ``legalaid.jobs``.
+    """
 
     __tablename__ = "job_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     job: Mapped[str] = mapped_column(String(64), index=True)
+    # The Celery task that runs the tick (what the sweep sends again); NULL on rows older than 0008.
+    task: Mapped[str | None] = mapped_column(String(200))
     scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running, succeeded, failed
+    # scheduled, running, succeeded, failed (to be tried again at due_at), dead
+    status: Mapped[str] = mapped_column(String(16), default="scheduled", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # ``legalaid jobs retry`` gives a dead tick a fresh allowance without ever lowering ``attempts``.
+    attempts_at_retry: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a worker may claim it from then on
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last handed to the broker
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the running claim, renewed
     worker: Mapped[str | None] = mapped_column(String(200))
     task_id: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the latest attempt's start
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
