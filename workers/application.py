@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 from kombu.entity import Exchange, Queue
 
 from legalaid.config import Settings
+from legalaid.logs import bind_log_context, clear_log_context
 from tasks import TASK_MODULES, _runtime
 from workers.routing import DEFAULT_QUEUE, QUEUES, celery_task_routes
 
@@ -40,6 +42,23 @@ def broker_url(settings: Settings) -> str:
 
 def filesystem_folders(root: Path) -> dict[str, Path]:
     return {"messages": root / "messages", "control": root / "control"}
+
+
+def _name_the_task_in_the_log(*, task_id: str, kwargs: dict[str, Any] | None = None, **_: Any) -> None:
+    """Every line logged while a task runs carries its id, and a scheduled tick's its job id (the
+    scheduler passes ``job`` to every task it sends), Celery's own "succeeded" line included."""
+    clear_log_context()
+    job = kwargs.get("job") if isinstance(kwargs, dict) else None
+    bind_log_context(task_id=task_id, job=job if isinstance(job, str) else None)
+
+
+def _forget_the_task(**_: Any) -> None:
+    clear_log_context()
+
+
+# Signals are process-wide; prefork children inherit the connection. A dispatch_uid keeps it to one.
+task_prerun.connect(_name_the_task_in_the_log, weak=False, dispatch_uid="legalaid.logs.task")
+task_postrun.connect(_forget_the_task, weak=False, dispatch_uid="legalaid.logs.task")
 
 
 def _queue(name: str) -> Queue:

@@ -39,6 +39,10 @@ def worker_argv(
     ]
     if concurrency is not None:
         argv.append(f"--concurrency={concurrency}")
+    if settings.log_format == "json":
+        # Celery's banner is printed, not logged: in JSON mode every line of output is a JSON object. The
+        # "ready" line and the queues are logged all the same.
+        argv.append("--quiet")
     if not settings.uses_redis:
         # Gossip, mingle and worker heartbeats are broadcasts between workers of a cluster; on the
         # filesystem broker a killed worker would leave their queues behind. The embedded case has one worker.

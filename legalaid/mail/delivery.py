@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
 
+from legalaid.logs import log_context
 from legalaid.mail import outbox
 from legalaid.mail.compose import compose
 from legalaid.mail.failures import PermanentFailure, TemporaryFailure
@@ -51,7 +52,25 @@ def deliver_one(
     with rt.transaction() as session:
         claimed = outbox.claim(session, outbox_id, now=clock(), policy=policy)
     if claimed is None:
+        log.debug("outbox %s: not due, gone, or claimed by another worker; nothing to do", outbox_id)
         return Outcome.SKIPPED
+    mail = claimed.mail
+    # Every line about this message, here and in the transport, names it: its key and its Message-ID.
+    with log_context(idempotency_key=mail.key, message_id=mail.message_id, outbox_id=mail.outbox_id):
+        log.debug("outbox %s (%s) claimed, attempt %s", mail.outbox_id, mail.key, claimed.attempt)
+        return _attempt(rt, claimed, transport=transport, policy=policy, clock=clock, rng=rng)
+
+
+def _attempt(
+    rt: Runtime,
+    claimed: outbox.Claim,
+    *,
+    transport: Transport,
+    policy: RetryPolicy,
+    clock: Callable[[], datetime],
+    rng: random.Random | None,
+) -> Outcome:
+    """Compose and send a claimed message; record the outcome in a transaction of its own."""
     mail = claimed.mail
     error: str | None = None
     permanent = False
@@ -75,7 +94,13 @@ def deliver_one(
     with rt.transaction() as session:
         if error is None:
             outbox.record_sent(session, mail.outbox_id, now=clock(), note=note)
-            log.info("outbox %s (%s) sent, attempt %s", mail.outbox_id, mail.key, claimed.attempt)
+            log.info(
+                "outbox %s (%s) sent as %s, attempt %s",
+                mail.outbox_id,
+                mail.key,
+                mail.message_id,
+                claimed.attempt,
+            )
             return Outcome.SENT
         status = outbox.record_failure(
             session,
@@ -171,5 +196,6 @@ def hand_over_lost(
         send(ids)
         with rt.transaction() as session:
             outbox.mark_enqueued(session, ids, now=now or utcnow())
-        log.info("outbox sweep: handed %d message(s) to the broker", len(ids))
+        shown = ", ".join(str(i) for i in ids[:20]) + (", …" if len(ids) > 20 else "")
+        log.info("outbox sweep: handed %d message(s) to the broker: %s", len(ids), shown)
     return ids

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, func, select, text, update
+from sqlalchemy import Engine, Table, event, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -135,7 +135,7 @@ def enqueue_many(
     (a concurrent insert of the key waits for the other transaction, then inserts nothing, instead of
     failing on the unique constraint and aborting the caller's transaction), then a SELECT of the keys
     that were there. The Message-ID is derived from the key (and the domain of ``mail_from``) and stored
-    now. Subject and bodies are stored with ID-card and phone numbers masked.
+    now. Subject, bodies and attachment names are stored with ID-card and phone numbers masked.
 
     The rows go in multi-row INSERTs (SQLAlchemy's insertmanyvalues), not one statement per message: a
     daily reminder run writes a digest for every lawyer with something due, thousands in a province.
@@ -161,7 +161,8 @@ def enqueue_many(
     attachment_rows = [
         {
             "message_id": inserted[key],
-            "filename": attachment.filename,
+            # The name shows in every mail client's list; the content (a case document) is left whole.
+            "filename": mask_personal(attachment.filename),
             "content_type": attachment.resolved_type(),
             "content": attachment.content,
         }
@@ -170,6 +171,7 @@ def enqueue_many(
     ]
     if attachment_rows:
         connection.execute(_ATTACHMENTS.insert(), attachment_rows)
+    _log_when_committed(session, [(i, key, rows[key]["message_id"]) for key, i in inserted.items()])
     ids = dict(inserted)
     existing = [key for key in rows if key not in inserted]
     for start in range(0, len(existing), _KEYS_PER_SELECT):
@@ -182,6 +184,29 @@ def enqueue_many(
             )
         )
     return [ids[message.key] for message in messages]
+
+
+def _log_when_committed(session: Session, new: list[tuple[int, str, str]]) -> None:
+    """One line per new message once its transaction commits (a dry run's rollback logs nothing): the
+    first line of a message's trail through the logs, under its idempotency key and Message-ID."""
+    if not new or not log.isEnabledFor(logging.INFO):
+        return
+    pending: list[tuple[int, str, str]] = session.info.setdefault("legalaid_outbox_new", [])
+    pending += new
+    if session.info.get("legalaid_outbox_new_listening"):
+        return
+    session.info["legalaid_outbox_new_listening"] = True
+
+    def after_commit(committed: Session) -> None:
+        for outbox_id, key, message_id in committed.info.pop("legalaid_outbox_new", []):
+            context = {"idempotency_key": key, "message_id": message_id, "outbox_id": outbox_id}
+            log.info("outbox %s (%s) queued as %s", outbox_id, key, message_id, extra=context)
+
+    def after_rollback(rolled_back: Session) -> None:
+        rolled_back.info.pop("legalaid_outbox_new", None)
+
+    event.listen(session, "after_commit", after_commit)
+    event.listen(session, "after_rollback", after_rollback)
 
 
 # Keys in one IN (…): well under SQLite's and PostgreSQL's limits on parameters.

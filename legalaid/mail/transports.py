@@ -147,10 +147,24 @@ class SmtpTransport:
             raise
         self._client = client
         self.connections_opened += 1
+        log.debug(
+            "SMTP connection to %s:%s open (security %s, %s)",
+            self.host,
+            self.port,
+            self.security,
+            f"logged in as {self.user}" if self.user else "no login",
+        )
         return connection
 
     def send(self, mail: ComposedMail) -> str | None:
         reused = self._client is not None
+        log.debug(
+            "handing %s to SMTP %s:%s for %d recipient(s)",
+            mail.message_id,
+            self.host,
+            self.port,
+            len(mail.recipients),
+        )
         try:
             try:
                 refused = self._sendmail(mail)
@@ -174,6 +188,7 @@ class SmtpTransport:
             raise TemporaryFailure(
                 self._scrub(f"{self.host}:{self.port}: {type(exc).__name__}: {exc}")
             ) from None
+        log.debug("SMTP %s:%s accepted %s", self.host, self.port, mail.message_id)
         if refused:
             return "refused by the server: " + "; ".join(
                 f"{address}: {code} {_text(answer)}" for address, (code, answer) in refused.items()
@@ -297,6 +312,7 @@ class FileTransport:
         except OSError as exc:
             raise TemporaryFailure(f"cannot write {path}: {exc}") from None
         self.written.append(path)
+        log.debug("%s written to %s", mail.message_id, path)
         return None
 
     def close(self) -> None:
