@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import AbstractContextManager, nullcontext
 
 import typer
 from sqlalchemy.exc import OperationalError
@@ -23,7 +24,9 @@ from legalaid.cli import (
     roster_cmd,
     status_cmd,
 )
+from legalaid.config import load_settings
 from legalaid.errors import UserError
+from legalaid.logs import command_logging
 
 app = typer.Typer(
     name="legalaid",
@@ -52,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command; a user's mistake becomes one line on stderr and a non-zero exit, never a traceback."""
     try:
         # Outside standalone mode click returns a command's exit code (typer.Exit) instead of raising it.
-        code = app(args=argv, standalone_mode=False, prog_name="legalaid")
+        with _logging():
+            code = app(args=argv, standalone_mode=False, prog_name="legalaid")
     except UserError as exc:
         _common.err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         return exc.exit_code
@@ -72,6 +76,15 @@ def main(argv: list[str] | None = None) -> int:
         show()
         return int(getattr(exc, "exit_code", 2))
     return code if isinstance(code, int) else 0
+
+
+def _logging() -> AbstractContextManager[None]:
+    """The command's logging (format, level, masking) from the settings; a bad setting is left for the
+    command that needs it to report (``--help`` needs none)."""
+    try:
+        return command_logging(load_settings())
+    except UserError:
+        return nullcontext()
 
 
 if __name__ == "__main__":

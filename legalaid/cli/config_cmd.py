@@ -19,4 +19,5 @@ def register(app: typer.Typer) -> None:
         width = max(len(k) for k in values)
         for name, value in values.items():
             shown = ",".join(value) if isinstance(value, list) else ("" if value is None else value)
-            console.print(f"{name.ljust(width)}  {shown}", highlight=False)
+            # One line per setting, however narrow the terminal: a wrapped value would not grep.
+            console.print(f"{name.ljust(width)}  {shown}", highlight=False, markup=False, soft_wrap=True)
