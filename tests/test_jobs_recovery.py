@@ -231,3 +231,55 @@ def test_status_names_a_dead_tick_and_a_stuck_one_and_exits_non_zero(
     assert "gave up after 5 attempts: TemplateError: 'x' is undefined" in check["summary"]
     assert "legalaid jobs retry --dead" in check["summary"]
     assert check["detail"]["reports"]["status"] == "dead"
+
+
+def test_jobs_retry_schedules_a_dead_tick_again_and_refuses_what_is_not_dead(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LEGALAID_DATA_DIR", str(rt.settings.data_dir))
+    now = datetime.now(UTC)
+    dead_tick, running_tick = now - timedelta(days=1), now - timedelta(seconds=5)
+    with rt.transaction() as session:
+        for tick in (dead_tick, running_tick):
+            run = jobs.claim(
+                session, job="reminders", scheduled_for=tick, task="legalaid.reminders.scan", now=now
+            )
+            assert run is not None
+        session.execute(
+            update(JobRun).where(JobRun.scheduled_for == dead_tick).values(status="dead", error="boom [x]")
+        )
+    dead_key, running_key = jobs.run_key("reminders", dead_tick), jobs.run_key("reminders", running_tick)
+
+    assert main(["jobs", "status", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [(t["key"], t["status"]) for t in report["unfinished"]] == [
+        (running_key, "running"),
+        (dead_key, "dead"),
+    ]
+    assert report["problems"][0].startswith("reminders: 1 dead tick(s)")
+    assert main(["jobs", "status"]) == 1
+    assert "boom [x]" in capsys.readouterr().out  # shown as it is, not read as markup
+
+    for argv, message in [
+        ([], "name one tick KEY"),
+        ([dead_key, "--dead"], "name one tick KEY"),
+        (["reminders:1999"], "no tick 'reminders:1999'"),
+        ([running_key], f"tick {running_key} is running; only a dead or failed tick is retried"),
+    ]:
+        assert main(["jobs", "retry", *argv]) != 0
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, err
+
+    assert main(["jobs", "retry", "--dead", "--dry-run"]) == 0
+    assert f"would schedule 1 tick(s) again: {dead_key}" in capsys.readouterr().out
+    assert _status_of(rt, dead_key) == "dead"
+    assert main(["jobs", "retry", "--dead"]) == 0
+    assert f"scheduled 1 tick(s) again: {dead_key}" in capsys.readouterr().out
+    assert _status_of(rt, dead_key) == "scheduled"  # the leader's next sweep sends it
+    assert main(["jobs", "status"]) == 0
+    capsys.readouterr()
+
+
+def _status_of(rt: Runtime, key: str) -> str | None:
+    with rt.sessions() as session:
+        return session.scalar(select(JobRun.status).where(JobRun.key == key))

@@ -17,6 +17,7 @@ from legalaid.cli import (
     demo_cmd,
     documents_cmd,
     import_cmd,
+    jobs_cmd,
     mail_cmd,
     process_cmd,
     reminders_cmd,
@@ -44,6 +45,7 @@ app.add_typer(calendar_cmd.app, name="calendar")
 app.add_typer(reminders_cmd.app, name="reminders")
 app.add_typer(report_cmd.app, name="report")
 app.add_typer(roster_cmd.app, name="roster")
+app.add_typer(jobs_cmd.app, name="jobs")
 config_cmd.register(app)
 demo_cmd.register(app)
 import_cmd.register(app)

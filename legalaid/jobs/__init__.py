@@ -56,7 +56,7 @@ from legalaid.jobs.ticks import (
     start_run,
     sweep,
 )
-from legalaid.jobs.views import last_runs, needing_attention
+from legalaid.jobs.views import last_runs, needing_attention, unfinished
 
 __all__ = [
     "DEAD",
@@ -83,4 +83,5 @@ __all__ = [
     "run_once",
     "start_run",
     "sweep",
+    "unfinished",
 ]

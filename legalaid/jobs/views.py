@@ -32,6 +32,17 @@ def last_runs(session: Session) -> list[JobRun]:
     return list(session.scalars(statement))
 
 
+def unfinished(session: Session, *, limit: int = 100) -> list[JobRun]:
+    """The dead and failed ticks, and those scheduled or running, newest first: ``legalaid jobs status``."""
+    statement = (
+        select(JobRun)
+        .where(JobRun.status.in_((DEAD, FAILED, SCHEDULED, RUNNING)))
+        .order_by(JobRun.scheduled_for.desc(), JobRun.job)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
 def needing_attention(session: Session, *, now: datetime, stuck_after: timedelta) -> list[str]:
     """One line per job with dead ticks (until ``legalaid jobs retry``) or ticks stuck longer than
     ``stuck_after``: waiting with no worker taking them, or running on a worker that stopped with no
