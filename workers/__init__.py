@@ -19,8 +19,8 @@ How to add a task (one line each):
        mail-sweep = { task = "legalaid.mail.sweep", cron = "*/5 * * * *", misfire_grace = 600, comment = "…" }
 
    A scheduled task is called with the keyword arguments ``job`` (the entry's id) and ``scheduled_for``
-   (the tick, ISO 8601 with offset); it records its run with ``legalaid.jobs.run_once`` so that a second
-   firing of the same tick does nothing.
+   (the tick, ISO 8601 with offset); it wraps its work in ``tasks._runtime.scheduled_run``, which claims
+   the tick (``legalaid.jobs``), so that a second firing or a redelivery of the same tick does nothing.
 
 Tasks take plain JSON values only (ids, ISO dates), are acknowledged late and may run twice after a crash:
 whatever they change must be keyed so that the second run is a no-op.
