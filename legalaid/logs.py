@@ -219,6 +219,9 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [make_handler(settings)]
     root.setLevel(settings.log_level)
+    # Python warnings (Celery's about running as root, a library's deprecation) as log lines too: in JSON
+    # mode every line a process writes is one JSON object.
+    logging.captureWarnings(True)
 
 
 @contextmanager

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import logging
+import sys
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -40,9 +43,9 @@ def worker_argv(
     if concurrency is not None:
         argv.append(f"--concurrency={concurrency}")
     if settings.log_format == "json":
-        # Celery's banner is printed, not logged: in JSON mode every line of output is a JSON object. The
-        # "ready" line and the queues are logged all the same.
-        argv.append("--quiet")
+        # Celery's banner is printed, not logged: in JSON mode every line of output is a JSON object (the
+        # "ready" line is logged all the same). --quiet is an option of the celery command, not the worker.
+        argv.insert(0, "--quiet")
     if not settings.uses_redis:
         # Gossip, mingle and worker heartbeats are broadcasts between workers of a cluster; on the
         # filesystem broker a killed worker would leave their queues behind. The embedded case has one worker.
@@ -63,6 +66,12 @@ def run_worker(
     configure_logging(settings)
     # With a receiver on setup_logging, Celery leaves the logging configured above alone.
     setup_logging.connect(_keep_legalaid_logging, weak=False)
+    if settings.log_format == "json":
+        # Celery prints (not logs) its shutdown notices to sys.__stdout__ from its signal handlers: log them,
+        # so that every line the worker writes is one JSON object.
+        printed = _PrintedToLog(logging.getLogger("celery.worker"))
+        sys.stdout = printed
+        setattr(sys, "__stdout__", printed)  # noqa: B010 - typeshed marks it final; Celery reads it
     app = make_celery(settings)
     code = app.start(argv)
     return int(code or 0)
@@ -70,3 +79,22 @@ def run_worker(
 
 def _keep_legalaid_logging(**_kwargs: Any) -> None:
     """Logging is already configured by legalaid.logs.configure_logging."""
+
+
+class _PrintedToLog(io.TextIOBase):
+    """A stdout whose lines become log lines (blank ones dropped)."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        super().__init__()
+        self._logger = logger
+        self._partial = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        *lines, self._partial = (self._partial + text).split("\n")
+        for line in lines:
+            if line.strip():
+                self._logger.info("%s", line.strip())
+        return len(text)
