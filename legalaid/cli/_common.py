@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from legalaid.errors import UserError
 from legalaid.runtime import Runtime, build_runtime
@@ -17,6 +20,8 @@ console = Console()
 err_console = Console(stderr=True)
 
 _runtime: Runtime | None = None
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def runtime() -> Runtime:
@@ -46,14 +51,50 @@ def _json_default(value: Any) -> Any:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    print_error(message)
     raise typer.Exit(code)
 
 
+def print_error(message: str) -> None:
+    """``error: message`` on stderr as one line: a value in the message cannot break the line, and is
+    never read as console markup (a case number like ``2012[/x]`` is printed as it is)."""
+    err_console.print(
+        Text.assemble(("error:", "red"), " ", one_line(message)), highlight=False, soft_wrap=True
+    )
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line: line breaks and other control characters (a value the user typed, quoted in
+    an error) shown as escapes, so an error is always exactly one line."""
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+
+
+# The years a date option may name: wide enough for any real case, narrow enough that date arithmetic
+# (a deadline, a year of working days) never leaves what Python's dates can hold. The reports' --year
+# takes the same range.
+FIRST_YEAR, LAST_YEAR = 1901, 2999
+
+
 def parse_date_option(value: str | None, option: str) -> date | None:
+    """A date option, YYYY-MM-DD exactly (not 20121008, not a week date), within the years we handle."""
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        if not _ISO_DATE.fullmatch(value):
+            raise ValueError(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise UserError(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise UserError(f"{option}: {value} is out of range (years {FIRST_YEAR} to {LAST_YEAR})")
+    return parsed
+
+
+def output_folder(path: Path, option: str) -> Path:
+    """The folder an option names, checked before anything is done: a file where the folder (or one of
+    the folders above it) should be is one line naming the option. The folder is not created here, so a
+    command that fails leaves none behind; one that cannot be created is reported when it is written."""
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise UserError(f"{option}: {existing} is a file, not a folder")
+    return path

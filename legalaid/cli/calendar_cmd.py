@@ -78,7 +78,15 @@ def show(
 @app.command("next")
 def next_working_day(
     start: FromOption,
-    days: Annotated[int, typer.Option("--days", help="Working days after --from (negative: before).")] = 1,
+    days: Annotated[
+        int,
+        typer.Option(
+            "--days",
+            min=-MAX_SHOWN_DAYS,
+            max=MAX_SHOWN_DAYS,
+            help="Working days after --from (negative: before).",
+        ),
+    ] = 1,
     as_json: JsonOption = False,
 ) -> None:
     """The day that is --days working days after --from, not counting --from (0: --from or the next)."""

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from legalaid.cli._common import console, err_console, parse_date_option, print_json
+from legalaid.cli._common import console, err_console, output_folder, parse_date_option, print_json
 from legalaid.demo.data import DEFAULT_AS_OF
 from legalaid.demo.run import DemoReport, demo_settings, run_demo
 
@@ -45,6 +45,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Build a sample center modelled on the 2012 work report in a fresh data folder; show its figures."""
         day = parse_date_option(as_of, "--as-of") or DEFAULT_AS_OF
+        if data_dir is not None:
+            output_folder(data_dir, "--dir")
         report = run_demo(demo_settings(data_dir), as_of=day, force=force)
         steps = next_steps(app, report)
         if as_json:
@@ -96,6 +98,7 @@ def show(report: DemoReport, steps: list[tuple[str, str]]) -> None:
     console.print(
         f"Demo center modelled on the 2012 work report, as of {report.as_of} "
         f"(built in {report.seconds:.1f} s): {report.data_dir}",
+        markup=False,
         highlight=False,
         soft_wrap=True,
     )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from legalaid.cli._common import console, parse_date_option, print_json, runtime
+from legalaid.cli._common import console, output_folder, parse_date_option, print_json, runtime
 from legalaid.documents import (
     KINDS,
     VARIABLES,
@@ -52,7 +52,7 @@ def render(
     rt = runtime()
     checked_locale = check_locale(locale or rt.settings.locale)
     office = require_office() if pdf else None  # say so before anything is written
-    folder = out or rt.settings.documents_dir
+    folder = output_folder(out, "--out") if out is not None else rt.settings.documents_dir
     with rt.transaction() as session:
         doc = render_document(
             session,
@@ -98,7 +98,9 @@ def _report(items: list[dict[str, object]], *, as_json: bool, dry_run: bool) -> 
     for item in items:
         where = f"would write {item['file_name']}" if dry_run else f"wrote {item['path']}"
         sha = str(item["sha256"])[:12]
-        console.print(f"{where} ({item['size']} bytes, sha256 {sha}…)", highlight=False, soft_wrap=True)
+        console.print(
+            f"{where} ({item['size']} bytes, sha256 {sha}…)", markup=False, highlight=False, soft_wrap=True
+        )
 
 
 @app.command("kinds")
@@ -135,6 +137,8 @@ def check(
 ) -> None:
     """Check every template: the Word templates parse, render, and use only the variables their kind
     provides; the email templates parse and exist in every locale."""
+    if folder is not None and not folder.is_dir():
+        raise UserError(f"--dir: {folder} is not a folder")
     reports = check_templates(folder)
     failed = [r for r in reports if not r.ok or (strict and r.warnings)]
     # An email template that does not parse would fail its job at send time; say so now, by file.
@@ -150,11 +154,16 @@ def check(
     else:
         for report in reports:
             if report.ok and not report.warnings:
-                console.print(f"ok    {report.template}", highlight=False)
+                console.print(f"ok    {report.template}", markup=False, highlight=False)
+            # markup=False: a problem quotes the template's own text, brackets and all.
             for line in report.errors:
-                console.print(f"error {report.template}: {line}", highlight=False, soft_wrap=True)
+                console.print(
+                    f"error {report.template}: {line}", markup=False, highlight=False, soft_wrap=True
+                )
             for line in report.warnings:
-                console.print(f"warn  {report.template}: {line}", highlight=False, soft_wrap=True)
+                console.print(
+                    f"warn  {report.template}: {line}", markup=False, highlight=False, soft_wrap=True
+                )
         for line in email_problems:
             console.print(f"error {line}", markup=False, highlight=False, soft_wrap=True)
         if not email_problems:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from legalaid.casework import NoticeReport, import_hook
 from legalaid.casework.notices import business_today
@@ -49,7 +48,7 @@ def register(app: typer.Typer) -> None:
             sys.stderr.write("".join(f"{line}\n" for line in exc.errors))
             count = len(exc.errors)
             raise _NothingImported(
-                escape(f"{file}: {count} error{'s' if count > 1 else ''}, nothing imported")
+                f"{file}: {count} error{'s' if count > 1 else ''}, nothing imported"
             ) from None
         queued = sum(len(report.queued) for report in notices)
         problems = [line for report in notices for line in report.problems]

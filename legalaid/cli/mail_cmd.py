@@ -8,6 +8,7 @@ from typing import Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from legalaid.cli._common import console, err_console, print_json, runtime
 from legalaid.errors import UserError
@@ -22,6 +23,9 @@ class NotDelivered(UserError):
 
     exit_code = 1
 
+
+# The largest id a database column holds (a BIGINT); a bigger number names no message and would overflow.
+MAX_ID = 2**63 - 1
 
 app = typer.Typer(help="The mail outbox: status, one message, resend, deliver now.", no_args_is_help=True)
 
@@ -50,16 +54,24 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     if report["dead"]:
         table = Table("id", "key", "to", "attempts", "error", title="dead", title_justify="left")
         for row in report["dead"]:
-            table.add_row(
-                str(row["id"]), row["key"], ", ".join(row["to"]), str(row["attempts"]), row["last_error"]
+            # Text, not markup: a key or a server's answer may hold brackets.
+            cells = (
+                str(row["id"]),
+                row["key"],
+                ", ".join(row["to"]),
+                str(row["attempts"]),
+                row["last_error"],
             )
+            table.add_row(*(Text(cell or "") for cell in cells))
         console.print(table)
         console.print("resend with: legalaid mail retry ID  or  legalaid mail retry --dead", highlight=False)
 
 
 @app.command("show")
 def show(
-    outbox_id: int = typer.Argument(..., metavar="ID", help="The outbox id (see `legalaid mail status`)."),
+    outbox_id: int = typer.Argument(
+        ..., metavar="ID", min=1, max=MAX_ID, help="The outbox id (see `legalaid mail status`)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """One message: headers, recipients, status, attempts, last error, attachments (names and sizes)."""
@@ -92,7 +104,9 @@ def _print_message(report: dict[str, Any]) -> None:
 
 @app.command("retry")
 def retry(
-    outbox_id: int | None = typer.Argument(None, metavar="[ID]", help="The outbox id to send again."),
+    outbox_id: int | None = typer.Argument(
+        None, metavar="[ID]", min=1, max=MAX_ID, help="The outbox id to send again."
+    ),
     dead: bool = typer.Option(False, "--dead", help="Every dead message."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be queued; change nothing."),
 ) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from legalaid.casework.notices import business_today
 from legalaid.cli._common import console, err_console, parse_date_option, print_json, runtime
@@ -59,7 +60,7 @@ def run(
         table = Table("rule", "case", "recipient", "level", "deadline", "threshold", "delivery")
         for row in rows:
             delivery = row["delivery"] + (f": {row['reason']}" if row["reason"] else "")
-            table.add_row(
+            cells = (
                 row["rule"],
                 row["case_no"],
                 row["recipient"] or "-",
@@ -68,6 +69,7 @@ def run(
                 threshold_label(row["threshold"]),
                 delivery,
             )
+            table.add_row(*map(Text, cells))  # Text, not markup: a case number may hold brackets
         console.print(table)
     console.print(_summary(report), highlight=False)
 
@@ -97,7 +99,7 @@ def rules(as_json: JsonOption = False) -> None:
         return
     table = Table("rule", "what is due", "open while", "deadline", "reminds", "escalates", show_lines=True)
     for row in table_rows:
-        table.add_row(
+        cells = (
             row["id"] + ("" if row["enabled"] else " (off)"),
             row["title"],
             "; ".join(row["open_while"]),
@@ -105,6 +107,7 @@ def rules(as_json: JsonOption = False) -> None:
             row["reminds"] or "—",
             row["escalates"] or "—",
         )
+        table.add_row(*map(Text, cells))  # a local rules file's titles are text, not markup
     console.print(table)
     # The legal basis is a sentence each: below the table, whole, rather than squeezed into a cell.
     for row in table_rows:

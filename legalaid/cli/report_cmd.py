@@ -7,9 +7,17 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from legalaid.casework.notices import business_today
-from legalaid.cli._common import console, err_console, parse_date_option, print_json, runtime
+from legalaid.cli._common import (
+    console,
+    err_console,
+    output_folder,
+    parse_date_option,
+    print_json,
+    runtime,
+)
 from legalaid.errors import UserError
 from legalaid.reports import (
     Period,
@@ -66,6 +74,8 @@ def _run(
 ) -> None:
     rt = runtime()
     day = parse_date_option(as_of, "--as-of") or business_today(rt.settings)
+    if out is not None:  # a file named as the folder is the user's mistake, not a failed report
+        output_folder(out, "--out")
     result = produce_report(rt, request, as_of=day, out_dir=out, send=send, resend=resend, dry_run=dry_run)
     for problem in result.problems:
         err_console.print(f"warning: {problem}", markup=False, highlight=False, soft_wrap=True)
@@ -83,7 +93,12 @@ def _show(result: ReportResult, *, dry_run: bool) -> None:
         console.print(f"{verb}: {path}", markup=False, highlight=False, soft_wrap=True)
     if dry_run:
         to = f" to {', '.join(result.recipients)}" if result.recipients else ""
-        console.print(f"{result.key}: dry run, nothing written or sent{to}", highlight=False, soft_wrap=True)
+        console.print(
+            f"{result.key}: dry run, nothing written or sent{to}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
         return
     if result.changed is not None:
         console.print("unchanged since the last build" if not result.changed else "rebuilt with new figures")
@@ -180,7 +195,7 @@ def runs_command(
     table = Table("report", "status", "sends", "built", "sent", "error")
     table.columns[0].overflow = "fold"
     for row in rows:
-        table.add_row(
+        cells = (
             str(row["key"]),
             str(row["status"]),
             str(row["sends"]),
@@ -188,4 +203,5 @@ def runs_command(
             str(row["sent_at"] or "-")[:16],
             str(row["error"] or ""),
         )
+        table.add_row(*map(Text, cells))  # Text, not markup: a firm code or an error may hold brackets
     console.print(table)
