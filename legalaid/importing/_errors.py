@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from legalaid.errors import UserError
 
 # The column of a problem that belongs to no one column (the file itself, a whole row).
 NO_COLUMN = "-"
+# A line break in a file name or a header as written must not break a problem's line: shown escaped.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
 
 
 class ImportFailed(UserError):
@@ -28,7 +36,8 @@ class ErrorLog:
 
     def add(self, row: int, column: str, message: str, *, position: int = 0) -> None:
         """Note a problem; ``position`` (the column's index in the file) orders problems within a row."""
-        self._entries.append((row, position, f"{self.file}:{row}:{column}: {message}"))
+        line = f"{self.file}:{row}:{column}: {message}"
+        self._entries.append((row, position, _CONTROL.sub(_escape, line)))
 
     def __len__(self) -> int:
         return len(self._entries)

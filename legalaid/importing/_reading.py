@@ -3,8 +3,15 @@
 The format is told by the content, not the name: a ZIP is read as XLSX, anything else as CSV text.
 CSV text is UTF-8 with a BOM, else strict UTF-8, else GB18030 (what Excel on a Chinese Windows saves).
 XLSX is read from its first worksheet with openpyxl in read-only mode and *without* ``data_only``, so
-that a formula is seen as a formula: a formula cell is an error naming the cell, because its cached
-value may be stale or, in files written by scripts, absent. Paste values instead.
+that a formula is seen as a formula: a formula cell (in the header too) is an error naming the cell, even
+when the file holds a cached value, because that value may be stale or, in files written by scripts,
+absent. Paste values instead.
+
+A CSV cell written as ``'=…`` (also ``'+``, ``'-``, ``'@``) is read without its first apostrophe: that is
+how ``write_csv`` keeps such a value from being taken for a formula when the file is opened in a
+spreadsheet (and how a spreadsheet marks text typed so).
+Control characters (other than tab and line breaks) are refused in every cell: no document, workbook or
+email could carry them.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,6 +33,10 @@ from legalaid.importing._values import CellValue, as_text
 
 # Longer than any column of the schema by far; a bigger cell is a pasted document, not a value.
 MAX_CELL_CHARS = 10_000
+# What a spreadsheet takes for the start of a formula; write_csv puts an apostrophe before it.
+FORMULA_STARTS = ("=", "+", "-", "@")
+# Characters XML 1.0 cannot carry (C0 controls but tab and line breaks; U+FFFE, U+FFFF).
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ZIP = b"PK\x03\x04"
 _NOT_TABLES = {
     b"\xd0\xcf\x11\xe0": "an old .xls workbook (save it as .xlsx or CSV)",
@@ -94,10 +106,23 @@ def _csv_records(data: bytes, log: ErrorLog) -> list[Record]:
     try:
         # A spreadsheet row is a CSV record, even one whose quoted cell spans several lines.
         for number, fields in enumerate(reader, start=1):
-            records.append((number, [value.strip() or None for value in fields]))
+            records.append((number, [_csv_cell(value) for value in fields]))
     except csv.Error as exc:
         raise log.fail(len(records) + 1, NO_COLUMN, f"not valid CSV: {exc}") from None
     return records
+
+
+def marked_as_text(value: str) -> bool:
+    """Whether a CSV cell's (stripped) text is one that write_csv marks with an apostrophe: one that
+    starts, after any apostrophes, like a formula. The reader takes one apostrophe off such a cell."""
+    return value.lstrip("'").startswith(FORMULA_STARTS)
+
+
+def _csv_cell(value: str) -> str | None:
+    value = value.strip()
+    if value.startswith("'") and marked_as_text(value):
+        value = value[1:]  # written so by write_csv: text, not a formula
+    return value or None
 
 
 def _xlsx_records(data: bytes, log: ErrorLog) -> list[Record]:
@@ -141,6 +166,9 @@ def _tabulate(records: Iterable[Record], log: ErrorLog) -> Sheet:
     first = next(rows, None)
     if first is None:
         raise log.fail(1, NO_COLUMN, "empty file: no header row")
+    for index, cell in enumerate(first[1]):
+        if isinstance(cell, Unreadable):  # a header that is a formula: not its text, not nothing
+            log.add(1, NO_COLUMN, cell.message, position=index)
     headers = ["" if cell is None else as_text(cell).strip("\ufeff ") for cell in _plain(first[1])]
     if not any(headers):
         rest = any(cell is not None for _number, cells in rows for cell in cells)
@@ -173,6 +201,9 @@ def _checked(number: int, cells: list[Cell], sheet: Sheet, log: ErrorLog) -> lis
             unreadable = True
         elif isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
             message = f"cell too large: {len(cell)} characters (limit {MAX_CELL_CHARS})"
+            log.add(number, header, message, position=index)
+        elif isinstance(cell, str) and (control := _NOT_TEXT.search(cell)):
+            message = f"a control character (U+{ord(control.group()):04X}) in the value: retype it"
             log.add(number, header, message, position=index)
         else:
             continue

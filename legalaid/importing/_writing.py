@@ -11,6 +11,9 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
+
+from legalaid.importing._reading import marked_as_text
 
 Row = Mapping[str, object]
 
@@ -18,29 +21,35 @@ Row = Mapping[str, object]
 def write_csv(path: Path, headers: Sequence[str], rows: Iterable[Row], encoding: str = "utf-8") -> None:
     """A CSV file in ``encoding`` (``utf-8``, ``utf-8-sig`` for a BOM, ``gb18030``), one row per mapping.
 
-    Values: ``None`` is empty, a date is YYYY-MM-DD, a bool is yes/no, a list is joined with ``;``.
+    Values: ``None`` is empty, a date is YYYY-MM-DD, a bool is yes/no, a list is joined with ``;``. A text
+    that a spreadsheet would take for a formula (``=…``, ``+…``, ``-…``, ``@…``) gets an apostrophe in
+    front, as a spreadsheet itself marks text (CSV injection); the importer reads it back without it.
     """
     with path.open("w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(headers)
+        writer.writerow([_not_formula(header) for header in headers])
         for row in rows:
-            writer.writerow([_text(value) for value in _ordered(row, headers)])
+            writer.writerow([_not_formula(_text(value)) for value in _ordered(row, headers)])
 
 
 def write_xlsx(path: Path, headers: Sequence[str], rows: Iterable[Row]) -> None:
-    """An XLSX workbook of one sheet; dates become Excel date cells, lists are joined with ``;``."""
+    """An XLSX workbook of one sheet; dates become Excel date cells, lists are joined with ``;``; a text is
+    always a text cell, never a formula, whatever it starts with."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
-    sheet.append(list(headers))
+    sheet.append([_xlsx_cell(sheet, header) for header in headers])
     for row in rows:
         cells = []
         for value in _ordered(row, headers):
-            cell = WriteOnlyCell(sheet, value=_xlsx_value(value))
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # openpyxl would otherwise write a text starting with "=" as a formula
-            cells.append(cell)
+            cells.append(_xlsx_cell(sheet, _xlsx_value(value)))
         sheet.append(cells)
     workbook.save(path)
+
+
+def _not_formula(text: str) -> str:
+    # Around such a text whitespace goes: a spreadsheet would skip it, and the importer strips it anyway.
+    stripped = text.strip()
+    return "'" + stripped if marked_as_text(stripped) else text
 
 
 def _ordered(row: Row, headers: Sequence[str]) -> list[object]:
@@ -63,6 +72,13 @@ def _text(value: object) -> str:
     if isinstance(value, list | tuple):
         return ";".join(_text(item) for item in value)
     return str(value)
+
+
+def _xlsx_cell(sheet: Any, value: Any) -> Cell:
+    cell = WriteOnlyCell(sheet, value=value)
+    if cell.data_type == "f":
+        cell.data_type = "s"  # openpyxl takes a text starting with "=" for a formula; it is text
+    return cell
 
 
 def _xlsx_value(value: object) -> Any:  # Any: openpyxl takes dates, though its stubs say datetime

@@ -56,6 +56,13 @@ def render_xlsx(content: ReportContent, *, stamp: datetime) -> bytes:
             width = max([len(str(header)), *(len(str(row[index - 1] or "")) for row in table.rows)])
             letter = sheet.cell(row=2, column=index).column_letter
             sheet.column_dimensions[letter].width = min(max(10, width * 2 + 2), 50)
+    # Titles and headers hold names from the data too (a firm's report is titled with the firm's name):
+    # openpyxl takes any text starting with "=" for a formula, so every such cell is made text again.
+    for sheet in workbook.worksheets:
+        for written in sheet.iter_rows():
+            for item in written:
+                if item.data_type == "f":
+                    item.data_type = "s"
     # Fixed properties: the same figures give the same workbook (and checksum). openpyxl stamps the
     # modification time with the clock when it saves, whatever it is told, so that one is rewritten.
     workbook.properties.created = stamp
