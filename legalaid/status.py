@@ -53,12 +53,17 @@ class StatusReport:
         return {"ok": self.ok, "checks": [asdict(check) for check in self.checks]}
 
 
-def collect_status(rt: Runtime, *, queues: Sequence[str], now: datetime) -> StatusReport:
-    """Every check, each independent: one part being down never hides the state of the others."""
+def collect_status(
+    rt: Runtime, *, queues: Sequence[str], now: datetime, scheduled_jobs: Sequence[str] = ()
+) -> StatusReport:
+    """Every check, each independent: one part being down never hides the state of the others.
+
+    ``scheduled_jobs``: the job ids of the schedule table, so that a job that never ran is listed too.
+    """
     database = check_database(rt)
     checks = [database, check_broker(rt, queues), check_smtp(rt), check_scheduler(rt, now)]
     if database.ok:
-        checks += [check_outbox(rt, now), check_jobs(rt, now)]
+        checks += [check_outbox(rt, now), check_jobs(rt, now, scheduled_jobs=scheduled_jobs)]
     return StatusReport(checks)
 
 
@@ -159,11 +164,18 @@ def check_scheduler(rt: Runtime, now: datetime) -> Check:
             "scheduler", False, "no scheduler holds the leader lock: start `legalaid scheduler` (or serve)"
         )
     left = (leader.expires_at - now).total_seconds()
+    # The leader's heartbeat is its renewal of the lock (every ttl/3), which sets the expiry to now + ttl.
+    renewed_at = leader.expires_at - timedelta(seconds=rt.settings.leader_lock_ttl)
+    ago = max((now - renewed_at).total_seconds(), 0)
     return Check(
         "scheduler",
         True,
-        f"leader {leader.holder}, lock valid {left:.0f} s more",
-        {"holder": leader.holder, "expires_at": leader.expires_at.isoformat()},
+        f"leader {leader.holder}, last renewed {ago:.0f} s ago, lock valid {left:.0f} s more",
+        {
+            "holder": leader.holder,
+            "renewed_at": renewed_at.isoformat(),
+            "expires_at": leader.expires_at.isoformat(),
+        },
     )
 
 
@@ -173,6 +185,8 @@ def check_outbox(rt: Runtime, now: datetime) -> Check:
     counts, dead = report["counts"], report["dead"]
     age = report["oldest_queued_age_seconds"]
     summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "empty"
+    if age is not None:
+        summary += f" (the oldest queued {_ago(age)})"
     problems = []
     if dead:
         problems.append(f"{len(dead)} dead (see `legalaid mail status`, resend with `legalaid mail retry`)")
@@ -181,7 +195,7 @@ def check_outbox(rt: Runtime, now: datetime) -> Check:
     return Check("outbox", not problems, "; ".join([summary, *problems]), report)
 
 
-def check_jobs(rt: Runtime, now: datetime) -> Check:
+def check_jobs(rt: Runtime, now: datetime, *, scheduled_jobs: Sequence[str] = ()) -> Check:
     with rt.sessions() as session:
         runs = jobs.last_runs(session)
         # Reports whose last attempt failed (the daily reports job tries them again).
@@ -212,7 +226,18 @@ def check_jobs(rt: Runtime, now: datetime) -> Check:
         minutes = int((now - heartbeat.scheduled_for).total_seconds() // 60)
         problems.append(f"the last heartbeat ran {minutes} min ago: is a worker running?")
     summary = ", ".join(f"{run.job} {run.status} at {run.scheduled_for:%Y-%m-%d %H:%M}Z" for run in runs)
+    # A scheduled job with no run yet (a daily one on a new installation) is listed, not a problem by itself.
+    never = [job for job in scheduled_jobs if job not in detail]
+    detail.update(
+        {job: {"status": None, "scheduled_for": None, "finished_at": None, "error": None} for job in never}
+    )
+    if never:
+        summary = ", ".join(filter(None, [summary, f"not run yet: {', '.join(never)}"]))
     return Check("jobs", not problems, "; ".join([summary or "no runs yet", *problems]), detail)
+
+
+def _ago(seconds: float) -> str:
+    return f"{seconds:.0f} s ago" if seconds < 120 else f"{seconds // 60:.0f} min ago"
 
 
 def _depths(depths: dict[str, int]) -> str:

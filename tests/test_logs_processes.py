@@ -11,16 +11,14 @@ appears in any form.
 from __future__ import annotations
 
 import json
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from builders_documents import make_case, make_lawyer
-from conftest import free_port
+from private_redis import private_redis
 from processes import ProcessGroup, legalaid_env, wait_for
 from safety_scan import find_secrets
 from smtp_server import MAIL_FROM, SmtpTestServer
@@ -42,31 +40,10 @@ mail-sweep = {{ task = "legalaid.mail.sweep", {EVERY_2_SECONDS} }}
 
 
 @pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[str]:
-    """A redis-server of this test's own, on a free port, that wants a password: its URL."""
-    port = free_port()
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--requirepass", BROKER_PASSWORD,
-         "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"redis://:{BROKER_PASSWORD}@127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url, socket_connect_timeout=1)
-    try:
-        wait_for(lambda: _answers(client), timeout=20, what="the private redis-server")
+def broker_url(tmp_path: Path) -> Iterator[str]:
+    """A private Redis that wants a password."""
+    with private_redis(tmp_path, password=BROKER_PASSWORD) as url:
         yield url
-    finally:
-        client.close()
-        server.terminate()
-        server.wait(timeout=20)
-
-
-def _answers(client: redis.Redis[bytes]) -> bool:
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
 
 
 def _entries(output: str, *, where: str) -> list[dict[str, Any]]:
@@ -82,7 +59,7 @@ def _entries(output: str, *, where: str) -> list[dict[str, Any]]:
 @pytest.mark.slow
 def test_one_message_followed_from_the_enqueue_to_the_smtp_server(
     tmp_path: Path,
-    private_redis: str,
+    broker_url: str,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -90,7 +67,7 @@ def test_one_message_followed_from_the_enqueue_to_the_smtp_server(
     with SmtpTestServer(logins={SMTP_USER: SMTP_PASSWORD}) as smtp:
         values: dict[str, object] = {
             "data_dir": tmp_path / "var",
-            "broker_url": private_redis,
+            "broker_url": broker_url,
             "mail_transport": "smtp",
             "smtp_host": smtp.host,
             "smtp_port": smtp.port,

@@ -7,17 +7,27 @@ from typing import Annotated
 import typer
 
 from legalaid.cli._common import console, print_json, runtime
+from legalaid.errors import UserError
 from legalaid.models import utcnow
-from legalaid.status import collect_status
+from legalaid.status import Check, collect_status
 
 
 def register(app: typer.Typer) -> None:
     @app.command("status")
     def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
         """Show whether every part is up; exit 1 when something needs a person."""
+        from schedules.table import load_schedule, schedule_path
         from workers.routing import QUEUES  # the queue names only: no Celery app is built
 
-        report = collect_status(runtime(), queues=QUEUES, now=utcnow())
+        rt = runtime()
+        try:
+            jobs = [entry.id for entry in load_schedule(schedule_path(rt.settings))]
+            broken = None
+        except UserError as exc:
+            jobs, broken = [], Check("schedule", False, str(exc))
+        report = collect_status(rt, queues=QUEUES, now=utcnow(), scheduled_jobs=jobs)
+        if broken is not None:  # the scheduler would refuse to start on it
+            report.checks.append(broken)
         if as_json:
             print_json(report.as_dict())
         else:
