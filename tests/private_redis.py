@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import redis
-from conftest import free_port
 from processes import wait_for
+from smtp_server import free_port
 
 
 @contextmanager

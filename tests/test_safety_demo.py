@@ -29,7 +29,6 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import free_port
 from processes import LEGALAID, legalaid_env
 from safety_scan import (
     Leak,
@@ -39,7 +38,7 @@ from safety_scan import (
     readable_parts,
     unmasked_personal,
 )
-from smtp_server import MAIL_FROM, SmtpTestServer, queue_mail
+from smtp_server import MAIL_FROM, SmtpTestServer, free_port, queue_mail
 from sqlalchemy import select, text
 
 from legalaid.cli import main

@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 import redis
-from conftest import service_missing
 from private_redis import private_redis
 from processes import ProcessGroup, job_runs, legalaid_env, wait_for, write_schedule
-from smtp_server import SmtpTestServer
+from smtp_server import SmtpTestServer, free_port
 from sqlalchemy import delete, text, update
 
 from legalaid import jobs, migrate
@@ -80,8 +79,6 @@ def test_old_schema_and_dead_mail_are_named(
 def test_unreachable_smtp_server_is_one_line(
     rt: Runtime, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from conftest import free_port
-
     for name, value in {
         "LEGALAID_DATA_DIR": str(rt.settings.data_dir),
         "LEGALAID_MAIL_TRANSPORT": "smtp",
@@ -271,8 +268,6 @@ def test_a_broken_schedule_file_is_named(
 def test_a_database_that_is_down_is_named_with_its_password_masked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from conftest import free_port
-
     port = free_port()
     monkeypatch.setenv("LEGALAID_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("LEGALAID_DATABASE_URL", f"postgresql+psycopg://legalaid:db-pw-9@127.0.0.1:{port}/x")
@@ -290,10 +285,6 @@ def test_a_database_that_is_down_is_named_with_its_password_masked(
 def test_redis_queue_depths_a_policy_that_evicts_and_a_broker_that_is_down(
     rt: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from conftest import free_port
-
-    if shutil.which("redis-server") is None:
-        service_missing("redis-server", "not installed")
     monkeypatch.setenv("LEGALAID_DATA_DIR", str(rt.settings.data_dir))
     with private_redis(tmp_path, password="rd-pw-3") as url:
         client = redis.Redis.from_url(url)
