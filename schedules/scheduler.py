@@ -26,6 +26,7 @@ from typing import Any
 from apscheduler.executors.base import BaseExecutor, run_job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
 from sqlalchemy import Engine
 
 from legalaid.jobs import run_key
@@ -140,6 +141,17 @@ class LeaderScheduler(BackgroundScheduler):  # type: ignore[misc]  # APScheduler
         except Exception:
             log.exception("the scheduler loop failed")
             self.crashed.set()
+
+    def _process_jobs(self) -> float | None:
+        # APScheduler 3's loop runs one more round after shutdown() has stopped the executors (even a paused
+        # scheduler's): a tick due then fails to submit yet is marked done in the store, so the next leader
+        # would not make it up. Check the state under the job store lock, which shutdown() takes before it
+        # stops the executors: a round either runs whole before the shutdown or not at all.
+        with self._jobstores_lock:
+            if self.state == STATE_STOPPED:
+                return None
+            wait: float | None = super()._process_jobs()
+            return wait
 
 
 @dataclass

@@ -169,6 +169,22 @@ def test_restart_keeps_the_stored_next_run_and_makes_a_missed_tick_up_once(rt: R
     assert stored_next < tick <= resumed_at and resumed_at - tick < timedelta(seconds=1)
 
 
+def test_a_tick_due_at_shutdown_is_left_for_the_next_leader(rt: Runtime) -> None:
+    """APScheduler 3 runs one more round after shutdown() stopped the executors: a tick due then must stay
+    due in the store (made up by the next leader), not be marked done without being sent."""
+    tz = rt.settings.tz
+    sent = Sent()
+    scheduler, _ = open_scheduler(engine=rt.engine, entries=[_entry(grace=3600)], send=sent, tz=tz)
+    due = datetime.now(tz).replace(microsecond=0) - timedelta(seconds=30)
+    scheduler.modify_job("heartbeat", next_run_time=due)
+    scheduler.shutdown(wait=True)  # paused, so nothing was to run; the last round must not consume it
+    scheduler, _ = open_scheduler(engine=rt.engine, entries=[_entry(grace=3600)], send=sent, tz=tz)
+    try:
+        assert scheduler.get_job("heartbeat").next_run_time == due and sent.calls == []
+    finally:
+        scheduler.shutdown(wait=False)
+
+
 def test_reconcile_replaces_changed_updates_grace_and_removes_dropped(rt: Runtime) -> None:
     tz = rt.settings.tz
     first = [_entry(second="0"), _entry(job="sweep", task="legalaid.mail.sweep"), _entry(job="old")]
