@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 from processes import ProcessGroup, job_runs, legalaid_env, wait_for, write_schedule
+from sqlalchemy import select, update
 
-from legalaid import migrate
+from legalaid import jobs, migrate
 from legalaid.config import Settings
 from legalaid.errors import UserError
 from legalaid.leader import Leader, current_leader
+from legalaid.models import JobRun
 from legalaid.runtime import Runtime, build_runtime
 from schedules import (
     SHIPPED_SCHEDULE,
@@ -26,6 +28,8 @@ from schedules import (
     load_schedule,
     open_scheduler,
 )
+from schedules.dispatch import TickDispatcher
+from schedules.scheduler import enqueue
 from workers import make_celery
 
 # --- the schedule table ------------------------------------------------------------------------------
@@ -211,6 +215,76 @@ def test_reconcile_replaces_changed_updates_grace_and_removes_dropped(rt: Runtim
         assert isinstance(scheduler.get_job("heartbeat").trigger, CronTrigger)
     finally:
         scheduler.shutdown(wait=False)
+
+
+class Broker:
+    """Stands in for send_task: records what it was given, and can refuse (a broker that is down)."""
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        self.sent: list[tuple[str, dict[str, str]]] = []
+        self.fail_after = fail_after
+
+    def __call__(self, name: str, *, kwargs: dict[str, str]) -> None:
+        if self.fail_after is not None and len(self.sent) >= self.fail_after:
+            raise ConnectionError("broker down")
+        self.sent.append((name, kwargs))
+
+
+def _dispatched(rt: Runtime) -> dict[str, datetime | None]:
+    with rt.sessions() as session:
+        return dict(session.execute(select(JobRun.key, JobRun.dispatched_at)).all())
+
+
+def test_enqueue_records_the_tick_then_sends_it_once(rt: Runtime) -> None:
+    broker = Broker()
+    ticks = TickDispatcher(engine=rt.engine, entries=[_entry()], send=broker)
+    tick = datetime(2012, 10, 8, 1, 0, tzinfo=UTC)
+    for _ in range(2):  # a second firing of the tick sends nothing
+        enqueue("legalaid.heartbeat", job="heartbeat", scheduled_for=tick, send=broker, ticks=ticks)
+    assert broker.sent == [("legalaid.heartbeat", {"job": "heartbeat", "scheduled_for": tick.isoformat()})]
+    [(key, dispatched_at)] = _dispatched(rt).items()
+    assert key == "heartbeat:2012-10-08T01:00:00+00:00" and dispatched_at is not None
+
+    # The broker is down: the tick stays recorded, its hand-off forgotten, so the next sweep sends it.
+    down = Broker(fail_after=0)
+    later = tick + timedelta(minutes=1)
+    with pytest.raises(ConnectionError):
+        enqueue("legalaid.heartbeat", job="heartbeat", scheduled_for=later, send=down, ticks=ticks)
+    assert _dispatched(rt)["heartbeat:2012-10-08T01:01:00+00:00"] is None
+    assert ticks.sweep() == ["heartbeat:2012-10-08T01:01:00+00:00"]
+
+
+def test_enqueue_sends_a_tick_it_cannot_record(rt: Runtime, tmp_path: Path) -> None:
+    """The database unreachable at a tick: the task is sent all the same, and its worker records it."""
+    broker = Broker()
+    unmigrated = build_runtime(Settings(data_dir=tmp_path / "elsewhere"))  # no job_runs table there
+    try:
+        ticks = TickDispatcher(engine=unmigrated.engine, entries=[], send=broker)
+        tick = datetime(2012, 10, 8, 1, 0, tzinfo=UTC)
+        enqueue("legalaid.heartbeat", job="heartbeat", scheduled_for=tick, send=broker, ticks=ticks)
+    finally:
+        unmigrated.dispose()
+    assert [name for name, _ in broker.sent] == ["legalaid.heartbeat"]
+
+
+def test_the_sweep_stops_at_a_broker_that_is_down_and_names_the_task_of_old_rows(rt: Runtime) -> None:
+    entries = [_entry(), _entry(job="reminders", task="legalaid.reminders.scan")]
+    first = datetime(2012, 10, 8, 1, 0, tzinfo=UTC)
+    with rt.transaction() as session:
+        for n in range(3):
+            at = first + timedelta(minutes=n)
+            jobs.record_tick(session, job="heartbeat", task="legalaid.heartbeat", scheduled_for=at, now=at)
+        jobs.record_tick(session, job="reminders", task="x", scheduled_for=first, now=first)
+        # A row from before migration 0008: no task name.
+        session.execute(update(JobRun).where(JobRun.job == "reminders").values(task=None))
+    broker = Broker(fail_after=2)
+    ticks = TickDispatcher(engine=rt.engine, entries=entries, send=broker)
+    assert len(ticks.sweep()) == 2
+    reminders = ("legalaid.reminders.scan", {"job": "reminders", "scheduled_for": first.isoformat()})
+    assert reminders in broker.sent
+    assert sum(1 for at in _dispatched(rt).values() if at is None) == 2  # the unsent, handed back
+    broker.fail_after = None
+    assert len(ticks.sweep()) == 2 and len(broker.sent) == 4
 
 
 class ScriptedLock:
