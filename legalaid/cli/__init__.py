@@ -61,10 +61,14 @@ status_cmd.register(app)
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command; a user's mistake becomes one line on stderr and a non-zero exit, never a traceback."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if (problem := _undecodable(args)) is not None:
+        print_error(problem)
+        return 2
     try:
         # Outside standalone mode click returns a command's exit code (typer.Exit) instead of raising it.
         with _logging():
-            code = _command().main(args=argv, standalone_mode=False, prog_name="legalaid")
+            code = _command().main(args=args, standalone_mode=False, prog_name="legalaid")
     except UserError as exc:
         print_error(str(exc))
         return exc.exit_code
@@ -93,6 +97,20 @@ def main(argv: list[str] | None = None) -> int:
         print_error(exc.format_message())
         return exc.exit_code
     return code if isinstance(code, int) else 0
+
+
+def _undecodable(args: list[str]) -> str | None:
+    """The first argument that is not text, named: bytes the terminal's encoding could not decode reach
+    Python as lone surrogates, which no database, file or message can hold (a case number typed in a GBK
+    terminal, a file name from a Windows zip)."""
+    for position, arg in enumerate(args, start=1):
+        if any("\ud800" <= char <= "\udfff" for char in arg):
+            raw = arg.encode("utf-8", "surrogateescape")
+            return (
+                f"argument {position} ({raw!r}) is not UTF-8 text: set the terminal to UTF-8, "
+                "or rename the file"
+            )
+    return None
 
 
 @functools.cache

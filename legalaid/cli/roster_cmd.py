@@ -8,10 +8,18 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from legalaid.calendar import WorkCalendar
 from legalaid.casework.notices import business_today
-from legalaid.cli._common import console, err_console, parse_date_option, print_json, runtime
+from legalaid.cli._common import (
+    console,
+    err_console,
+    output_folder,
+    parse_date_option,
+    print_json,
+    runtime,
+)
 from legalaid.errors import UserError
 from legalaid.roster import (
     ChangeResult,
@@ -55,6 +63,8 @@ AsOfOption = Annotated[
 ByOption = Annotated[
     str | None, typer.Option("--by", metavar="CODE", help="Who asked for it (a person code); recorded.")
 ]
+# The leave table's reason column; the database would refuse a longer one (PostgreSQL does).
+LEAVE_REASON_MAX = 200
 NOTIFY_KINDS = ("week-ahead", "day-before", "alerts", "month-report")
 
 
@@ -127,7 +137,7 @@ def generate(
     labels = Labels(rt.settings)
     table = Table("date", "weekday", "slot", "person", "name", "")
     for row in rows:
-        table.add_row(
+        cells = (
             row["date"].isoformat(),
             labels.weekday(row["date"]),
             row["slot"],
@@ -135,9 +145,10 @@ def generate(
             row["name"],
             "new" if row["new"] else "",
         )
+        table.add_row(*map(Text, cells))  # Text, not markup: a name may hold brackets
     console.print(table)
     summary = ", ".join(f"{code} {count}" for code, count in rotation.counts.items())
-    console.print(f"duties per person: {summary}", highlight=False, soft_wrap=True)
+    console.print(f"duties per person: {summary}", markup=False, highlight=False, soft_wrap=True)
     if result is None:
         console.print(
             f"{len(rotation.added)} shift(s) to add; nothing written (add --write)", highlight=False
@@ -164,7 +175,8 @@ def check(start: FromOption, end: ToOption, as_json: JsonOption = False) -> None
     elif problems:
         table = Table("kind", "date", "slot", "person", "problem")
         for p in problems:
-            table.add_row(p.kind, str(p.on or ""), p.slot or "", p.person or "", p.message)
+            cells = (p.kind, str(p.on or ""), p.slot or "", p.person or "", p.message)
+            table.add_row(*map(Text, cells))
         console.print(table)
         console.print(f"{len(problems)} problem(s) from {first} to {last}", highlight=False)
     else:
@@ -310,6 +322,8 @@ def leave_add(
     """Record leave; the person's duties from today on within it go to others, fairly; everyone is told."""
     first, last = parse_date_option(start, "START"), parse_date_option(end, "END")
     assert first is not None and last is not None
+    if reason is not None and len(reason) > LEAVE_REASON_MAX:
+        raise UserError(f"--reason: {len(reason)} characters, at most {LEAVE_REASON_MAX}")
     rt = runtime()
     today = _today(as_of)
     with rt.transaction() as session:
@@ -348,6 +362,8 @@ def ics(
         ]
         content = calendar_bytes(events, rt.settings, name=f"{rt.settings.roster_desk_name} {who.name}")
     if out is not None:
+        if out.is_dir():
+            raise UserError(f"--out: {out} is a folder; name the file to write")
         out.write_bytes(content)
         err_console.print(f"{len(events)} duties written to {out}", highlight=False, markup=False)
         return
@@ -362,6 +378,7 @@ def document(
 ) -> None:
     """The month's 值班安排表 for posting at the desk, as a Word document and an .xlsx."""
     first = parse_month(month)
+    output_folder(out, "--out")
     rt = runtime()
     with rt.transaction() as session:
         sheet = month_sheet(session, rt.settings, month=first)
