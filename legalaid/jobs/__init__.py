@@ -21,8 +21,9 @@ One row of ``job_runs`` per job and tick, keyed ``<job>:<scheduled_for in UTC>``
   the database) is inserted as claimed. Anything else (succeeded, dead, running elsewhere, a retry not due
   yet) is a no-op: a redelivered or duplicated message does nothing.
 * **attempts is the claim's fencing token**: the worker renews its lease every lease/3 while the work runs
-  (``LeaseKeeper``), and records a failure only while its attempt number is still the row's. A success is
-  recorded whatever the claim: the tick's work is done, a fact.
+  (``LeaseKeeper``; not past the task time limit, so a run hung where no limit applies lets its tick go),
+  and records a failure only while its attempt number is still the row's. A success is recorded whatever
+  the claim: the tick's work is done, a fact.
 * **sweep** (the leader scheduler, every ``TickPolicy.sweep_every`` seconds): ``running`` rows whose lease
   expired go back to ``scheduled``, due now (or ``dead`` when their attempts are used up); every due
   ``scheduled`` or ``failed`` tick whose hand-off is missing or older than ``requeue_after`` is sent again.
