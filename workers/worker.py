@@ -64,6 +64,8 @@ def run_worker(
     """Run a worker until it is told to stop (SIGTERM or SIGINT: warm shutdown); returns its exit code."""
     argv = worker_argv(settings, queues=queues, concurrency=concurrency, pool=pool, hostname=hostname)
     configure_logging(settings)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_celery_task_id)
     # With a receiver on setup_logging, Celery leaves the logging configured above alone.
     setup_logging.connect(_keep_legalaid_logging, weak=False)
     if settings.log_format == "json":
@@ -79,6 +81,15 @@ def run_worker(
 
 def _keep_legalaid_logging(**_kwargs: Any) -> None:
     """Logging is already configured by legalaid.logs.configure_logging."""
+
+
+def _celery_task_id(record: logging.LogRecord) -> bool:
+    """Celery's lines about a task outside its run ("received", a failure's report) name it in an
+    ``extra={"data": {"id": …}}``: give them the ``task_id`` field the task's own lines have."""
+    data = getattr(record, "data", None)
+    if not hasattr(record, "task_id") and isinstance(data, dict) and isinstance(data.get("id"), str):
+        record.task_id = data["id"]
+    return True
 
 
 class _PrintedToLog(io.TextIOBase):
