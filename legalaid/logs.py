@@ -44,6 +44,10 @@ _HEX_TOKEN = re.compile(
     r"(?<![0-9A-Za-z])(?:[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
     r"|(?=[0-9a-f]*[a-f])[0-9a-f]{11,})(?![0-9A-Za-z])"
 )
+# What every number masked above contains: 11 digits in a row, or a mobile's 3-4-4 with dashes. A text
+# without one (most of them: a digest of case numbers and dates) is returned as it is after one cheap scan
+# instead of four with look-behinds (a day's reminder digests spent seconds here).
+_CANDIDATE = re.compile(r"\d{3}-?\d{4}-?\d{4}")
 # Credentials in any URL: scheme://user:password@host.
 _URL_CREDENTIALS = re.compile(r"\b([a-zA-Z][\w+.-]*://[^\s:/@]*:)[^\s/@]+@")
 
@@ -57,6 +61,8 @@ def mask_personal(text: str) -> str:
 
     Landlines (0571-87654321) are left: they are the offices' and courts' public numbers.
     """
+    if not _CANDIDATE.search(text):
+        return text
     protected: list[str] = []
 
     def protect(match: re.Match[str]) -> str:
