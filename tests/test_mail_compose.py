@@ -198,7 +198,8 @@ def test_check_templates_names_a_missing_translation(tmp_path: Path) -> None:
     (tmp_path / "email" / "zh_CN" / "only.subject.txt").write_text("{{ x }}")
     (tmp_path / "email" / "zh_CN" / "only.txt").write_text("{{ x")
     problems = check_templates(root=tmp_path)
-    assert any("only: " in p for p in problems)  # the syntax error
+    syntax_error = "only.txt:1: unexpected end of template, expected 'end of print statement'."
+    assert any(p.endswith(syntax_error) for p in problems)  # the file and the line
     assert any("missing in en" in p for p in problems)
 
 

@@ -18,13 +18,14 @@ from typing import Any
 from xml.etree import ElementTree
 
 from docxtpl import DocxTemplate
-from jinja2 import StrictUndefined, nodes
+from jinja2 import StrictUndefined
 from jinja2 import TemplateError as JinjaTemplateError
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from legalaid.errors import UserError
+from legalaid.templating import refused_names
 
 # Characters XML 1.0 cannot carry at all (C0 controls but tab, newline and carriage return; lone
 # surrogates; U+FFFE, U+FFFF). A value holding one would make the document unreadable, so they are dropped.
@@ -95,6 +96,11 @@ def render_template(path: Path, context: Mapping[str, str], *, name: str | None 
         raise TemplateError(
             label, f"renders to broken XML ({first_line}); a {{%p %}} or {{%tr %}} block may be unbalanced"
         ) from None
+    # An expression of the template that fails in Python itself ({{ 1/0 }}, a format string whose fields
+    # name no argument): the template's fault too, reported as one line rather than a traceback.
+    except Exception as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        raise TemplateError(label, f"fails when it renders: {type(exc).__name__}: {first_line}") from None
     out = io.BytesIO()
     template.save(out)
     return _normalise_zip(out.getvalue())
@@ -126,7 +132,10 @@ def inspect_template(path: Path, *, name: str | None = None) -> TemplateInfo:
     except JinjaTemplateError as exc:
         raise TemplateError(label, f"Jinja error: {exc}") from None
     variables = template.get_undeclared_template_variables(jinja_env=env)
-    return TemplateInfo(variables=frozenset(variables), unsafe_attributes=frozenset(_unsafe_attributes(tree)))
+    return TemplateInfo(
+        variables=frozenset(variables),
+        unsafe_attributes=frozenset(name for name, _line in refused_names(tree)),
+    )
 
 
 def _load(factory: type[Any], path: Path, label: str) -> Any:
@@ -173,15 +182,6 @@ def _near(source: str, lineno: int | None) -> str:
     if not text:
         return ""
     return f" in paragraph “{text[:60]}{'…' if len(text) > 60 else ''}”"
-
-
-def _unsafe_attributes(tree: nodes.Template) -> set[str]:
-    found = {node.attr for node in tree.find_all(nodes.Getattr) if node.attr.startswith("_")}
-    for item in tree.find_all(nodes.Getitem):
-        if isinstance(item.arg, nodes.Const) and isinstance(item.arg.value, str):
-            if item.arg.value.startswith("_"):
-                found.add(item.arg.value)
-    return found
 
 
 def _normalise_zip(data: bytes) -> bytes:

@@ -13,14 +13,23 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, meta, select_autoescape
+from jinja2 import (
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    meta,
+    select_autoescape,
+)
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from legalaid.logs import mask_personal
 from legalaid.resources import templates_dir
+from legalaid.templating import refused_names
 
 LOCALES = ("zh_CN", "en")
 DEFAULT_LOCALE = "zh_CN"
+_PARTS = (".subject.txt", ".txt", ".html")
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,7 @@ def template_variables(name: str, *, locale: str = DEFAULT_LOCALE, root: Path | 
     env = _environment(_locale_dir(locale, root))
     assert env.loader is not None
     found: set[str] = set()
-    for suffix in (".subject.txt", ".txt", ".html"):
+    for suffix in _PARTS:
         try:
             source, _, _ = env.loader.get_source(env, f"{name}{suffix}")
         except TemplateNotFound:
@@ -97,21 +106,43 @@ def template_variables(name: str, *, locale: str = DEFAULT_LOCALE, root: Path | 
 
 
 def check_templates(*, root: Path | None = None) -> list[str]:
-    """Problems with the email templates, one line each: unparsable, missing part, locales that differ."""
+    """Problems with the email templates, one line each naming the file (and the line, where there is
+    one): a part that does not parse or uses an unknown filter, a name the sandbox refuses, a missing text
+    part, a template missing in a locale."""
     problems: list[str] = []
     by_locale: dict[str, set[str]] = {}
     for locale in LOCALES:
         folder = _locale_dir(locale, root)
+        env = _environment(folder)
         names = set(template_names(locale=locale, root=root))
         by_locale[locale] = names
         for name in sorted(names):
             if not (folder / f"{name}.txt").exists():
                 problems.append(f"{folder / name}.txt: missing (every email needs a text part)")
-            try:
-                template_variables(name, locale=locale, root=root)
-            except Exception as exc:  # a TemplateSyntaxError names the line
-                problems.append(f"{folder / name}: {exc}")
+            for suffix in _PARTS:
+                if (path := folder / f"{name}{suffix}").exists():
+                    problems.extend(_part_problems(env, path))
     for locale, names in by_locale.items():
         for missing in sorted(set().union(*by_locale.values()) - names):
             problems.append(f"{_locale_dir(locale, root) / missing}.subject.txt: missing in {locale}")
     return problems
+
+
+def _part_problems(env: ImmutableSandboxedEnvironment, path: Path) -> list[str]:
+    """``file:line: problem`` for one part: one line even for Jinja's multi-line messages."""
+    try:
+        tree = env.parse(path.read_text(encoding="utf-8"), name=path.name)
+        env.compile(tree)  # finds unknown filters and tests, which parsing alone lets through
+    except UnicodeDecodeError as exc:
+        return [f"{path}: not UTF-8 text (byte {exc.start})"]
+    except OSError as exc:
+        return [f"{path}: cannot be read: {exc.strerror}"]
+    except TemplateSyntaxError as exc:
+        return [f"{path}:{exc.lineno}: {' '.join(str(exc.message).split())}"]
+    refused: dict[int, list[str]] = {}
+    for name, line in refused_names(tree):
+        refused.setdefault(line, []).append(name)
+    return [
+        f"{path}:{line}: uses {', '.join(sorted(set(names)))}, which the sandbox refuses"
+        for line, names in refused.items()
+    ]
