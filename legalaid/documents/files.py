@@ -1,4 +1,5 @@
-"""Safe output file names, and writing a rendered document into a folder with a record of it."""
+"""Writing a rendered document into a folder with a record of it, under a name made safe from its case
+number (legalaid.paths)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import hashlib
 import os
 import re
 import tempfile
-import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,50 +15,16 @@ from sqlalchemy.orm import Session
 from legalaid.documents.registry import DocumentKind, Locale
 from legalaid.errors import UserError
 from legalaid.models import GeneratedDocument
+from legalaid.paths import UnsafeOutputPath, path_inside, safe_file_name
+
+__all__ = ["UnsafeOutputPath", "document_file_name", "safe_file_name", "save_document", "write_file"]
 
 if TYPE_CHECKING:  # generate imports this module for document_file_name
     from legalaid.documents.generate import RenderedDocument
 
-# Most file systems allow 255 bytes per name; leave room for a "-2" suffix and a ".pdf" beside a ".docx".
-MAX_NAME_BYTES = 200
-# Path separators and the characters Windows refuses in a name (files are often copied to a share).
-_FORBIDDEN = re.compile(r'[/\\:*?"<>|]')
-_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}")
-# Names Windows reserves for devices, with any extension.
-_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{n}" for p in ("COM", "LPT") for n in range(1, 10)}
 # Enough tries to get past the copies of one document a person could make by hand.
 _MAX_COPIES = 1000
-
-
-class UnsafeOutputPath(UserError):
-    """An output path that would land outside the output folder."""
-
-
-def safe_file_name(name: str, *, suffix: str = ".docx", max_bytes: int = MAX_NAME_BYTES) -> str:
-    """``name`` made into one safe file name ending in ``suffix``: Chinese kept, no separator, no control
-    character, no leading dot, not a Windows device name, at most ``max_bytes`` bytes in UTF-8."""
-    text = unicodedata.normalize("NFC", name)
-    kept: list[str] = []
-    for char in text:
-        category = unicodedata.category(char)
-        if category == "Cf":  # invisible format characters (bidi overrides can disguise an extension)
-            continue
-        if category in ("Cc", "Zl", "Zp") or _FORBIDDEN.match(char):
-            kept.append("_")
-        elif category == "Zs":
-            kept.append(" ")
-        else:
-            kept.append(char)
-    stem = re.sub(r" {2,}", " ", "".join(kept)).strip(" .")
-    budget = max_bytes - len(suffix.encode("utf-8"))
-    while len(stem.encode("utf-8")) > budget:
-        stem = stem[:-1]
-    stem = stem.rstrip(" .")
-    if not stem:
-        stem = "document"
-    if stem.split(".")[0].upper() in _RESERVED:
-        stem = f"_{stem}"
-    return stem + suffix
+_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}")
 
 
 def document_file_name(kind: DocumentKind, *, case_no: str, locale: Locale) -> str:
@@ -96,8 +62,7 @@ def write_file(out_dir: Path, file_name: str, content: bytes) -> Path:
     suffix = given.suffix if _SUFFIX.fullmatch(given.suffix) else ""
     name = Path(safe_file_name(given.stem, suffix=suffix))
     for copy in range(1, _MAX_COPIES + 1):
-        candidate = folder / (name.name if copy == 1 else f"{name.stem}-{copy}{name.suffix}")
-        target = _inside(folder, candidate)
+        target = path_inside(folder, name.name if copy == 1 else f"{name.stem}-{copy}{name.suffix}")
         if target.exists():
             if _sha256(target) == digest:
                 return target
@@ -105,15 +70,6 @@ def write_file(out_dir: Path, file_name: str, content: bytes) -> Path:
         if _link_new(folder, target, content):
             return target
     raise UserError(f"{folder}: {_MAX_COPIES} files named like {name.name} already; clean the folder")
-
-
-def _inside(folder: Path, candidate: Path) -> Path:
-    # safe_file_name already removed separators; this is the last word, should a name or a symlink in the
-    # folder still point elsewhere.
-    target = candidate.resolve()
-    if not target.is_relative_to(folder) or target.parent != folder:
-        raise UnsafeOutputPath(f"{candidate.name!r} would be written outside {folder}")
-    return target
 
 
 def _link_new(folder: Path, target: Path, content: bytes) -> bool:

@@ -28,6 +28,7 @@ from legalaid.mail.compose import ComposedMail, sender_address
 from legalaid.mail.failures import PermanentFailure, TemporaryFailure
 from legalaid.mail.retry import policy_from_settings
 from legalaid.models.base import utcnow
+from legalaid.paths import path_inside, safe_file_name
 
 log = logging.getLogger(__name__)
 
@@ -292,7 +293,9 @@ class FileTransport:
     def path_for(self, mail: ComposedMail) -> Path:
         # The day in the center's time zone: the folder a person looks in for "today's mail".
         day = self.clock().astimezone(self.tz).date().isoformat()
-        return self.folder / day / f"{mail.outbox_id}-{safe_name(mail.key)}.eml"
+        # The key comes from data (a case number): one safe name, short enough in bytes, in its folder.
+        name = safe_file_name(f"{mail.outbox_id}-{safe_name(mail.key)}", suffix=".eml")
+        return path_inside(self.folder / day, name)
 
     def send(self, mail: ComposedMail) -> str | None:
         path = self.path_for(mail)
