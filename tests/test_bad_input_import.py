@@ -17,13 +17,14 @@ from typing import Any
 import pytest
 from bad_input import Outcome, examples, run, snapshot
 from factories import SAMPLES, write_file
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from legalaid.cli import main
 from legalaid.importing import KINDS, kind_headers
 from legalaid.importing._specs import CASES, CONSULTATIONS, FIRMS, LEAVE, PEOPLE, ROSTER
+from legalaid.importing._values import day as _day
 from legalaid.runtime import Runtime, build_runtime
 
 SPECS = {spec.kind: spec for spec in (FIRMS, PEOPLE, CASES, CONSULTATIONS, ROSTER, LEAVE)}
@@ -53,6 +54,7 @@ def import_outcome(
     before = snapshot(rt.engine)
     outcome = run(["import", kind, str(path)], capsys)
     assert "Traceback" not in outcome.err, outcome.err
+    event(f"{kind}: {'imported' if outcome.code == 0 else 'refused'}")  # --hypothesis-show-statistics
     if outcome.code == 0:
         return outcome
     assert snapshot(rt.engine) == before
@@ -304,3 +306,51 @@ def _formula_cells(xlsx: bytes) -> list[str]:
     workbook = load_workbook(io.BytesIO(xlsx))
     sheet = workbook.worksheets[0]
     return [cell.coordinate for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
+
+
+# One bad cell among good rows ------------------------------------------------------------------------------
+
+DATE_COLUMNS = {c.name for spec in SPECS.values() for c in spec.columns if c.parse is _day}
+
+
+def bad_cells(column: str, fmt: str) -> st.SearchStrategy[Any]:
+    """A value no column takes, in any format; and what a date column in particular cannot take."""
+    # (A workbook cannot hold control characters, and write_xlsx writes "=1+1" as text, as it should.)
+    anywhere: list[Any] = ["长" * 10_001] if fmt == "xlsx" else ["长" * 10_001, "a\x01b", "\ufffe"]
+    if column in DATE_COLUMNS:
+        anywhere += ["2012-02-30", "2012-13-01", "20121008", "2012年2月30日"]
+    return st.sampled_from(anywhere)
+
+
+@examples(60)
+@given(
+    data=st.data(),
+    kind=st.sampled_from(KINDS),
+    fmt=st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "xlsx"]),
+)
+def test_good_rows_import_and_one_bad_cell_is_named_at_its_row_and_column(
+    seeded: Runtime,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    data: st.DataObject,
+    kind: str,
+    fmt: str,
+) -> None:
+    rows = [dict(row) for row in SAMPLES[kind]]
+    headers = kind_headers(kind, chinese=data.draw(st.booleans(), label="chinese headers"))
+    names = kind_headers(kind)
+    rows = [{header: row.get(name) for header, name in zip(headers, names, strict=True)} for row in rows]
+    spoil = data.draw(st.booleans(), label="spoil a cell")
+    if spoil:
+        index = data.draw(st.integers(0, len(rows) - 1), label="row")
+        column = data.draw(st.integers(0, len(headers) - 1), label="column")
+        rows[index][headers[column]] = data.draw(bad_cells(names[column], fmt), label="value")
+    path = write_file(
+        tmp_path, kind, rows, fmt=fmt, headers=headers, name=f"{kind}.{'xlsx' if fmt == 'xlsx' else 'csv'}"
+    )
+    outcome = import_outcome(seeded, capsys, kind, path, path.read_bytes())
+    if not spoil:
+        assert outcome.code == 0, outcome.err
+        return
+    (problem, _closing) = outcome.err_lines
+    assert problem.startswith(f"{path}:{index + 2}:{headers[column]}: "), problem
