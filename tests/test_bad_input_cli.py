@@ -216,7 +216,20 @@ def argvs(draw: st.DrawFn, commands: list[str]) -> list[str]:
 @pytest.fixture
 def center(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Runtime]:
     """The sample center (firms, people, cases, a desk roster, leave) with one notice in the outbox, and
-    the files the path strategies name."""
+    the files the path strategies name, in the embedded database."""
+    yield from _center(tmp_path, capsys)
+
+
+@pytest.fixture
+def pg_center(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Runtime]:
+    """The same center in PostgreSQL, which refuses what SQLite lets by (a value longer than its column)."""
+    monkeypatch.setenv("LEGALAID_DATABASE_URL", postgres_url)
+    yield from _center(tmp_path, capsys)
+
+
+def _center(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Runtime]:
     assert main(["db", "upgrade"]) == 0
     for kind in ("firms", "people", "cases", "roster", "leave"):
         write_file(tmp_path, kind, SAMPLES[kind], name=f"seed-{kind}.csv")
@@ -260,6 +273,16 @@ def test_every_command_refuses_bad_arguments_in_one_line(
     argv = data.draw(argvs(QUICK), label="argv")
     outcome = assert_refused_or_done(center, argv, capsys)
     event(f"{argv[0]}: {'done' if outcome.code == 0 else 'refused'}")  # --hypothesis-show-statistics
+
+
+@pytest.mark.services
+@examples(60)
+@given(data=st.data())
+def test_every_command_refuses_bad_arguments_in_one_line_on_postgresql(
+    pg_center: Runtime, capsys: pytest.CaptureFixture[str], data: st.DataObject
+) -> None:
+    argv = data.draw(argvs(QUICK), label="argv")
+    assert_refused_or_done(pg_center, argv, capsys)
 
 
 @examples(12)

@@ -317,8 +317,9 @@ def bad_cells(column: str, fmt: str) -> st.SearchStrategy[Any]:
     """A value no column takes, in any format; and what a date column in particular cannot take."""
     # (A workbook cannot hold control characters, and write_xlsx writes "=1+1" as text, as it should.)
     anywhere: list[Any] = ["长" * 10_001] if fmt == "xlsx" else ["长" * 10_001, "a\x01b", "\ufffe"]
-    if column in DATE_COLUMNS:
-        anywhere += ["2012-02-30", "2012-13-01", "20121008", "2012年2月30日"]
+    if column in DATE_COLUMNS:  # impossible, not a date, or a typo of a year (0012 for 2012)
+        anywhere += ["2012-02-30", "2012-13-01", "20121008", "2012年2月30日", "0012-10-08", "9999-12-30"]
+        anywhere += [date(9999, 12, 30), date(1900, 3, 1)]  # Excel date cells (a CSV writes them as text)
     return st.sampled_from(anywhere)
 
 

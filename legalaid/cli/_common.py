@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from legalaid.errors import UserError
+from legalaid.importing import FIRST_YEAR, LAST_YEAR
 from legalaid.runtime import Runtime, build_runtime
 
 console = Console()
@@ -69,14 +70,9 @@ def one_line(text: str) -> str:
     return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
-# The years a date option may name: wide enough for any real case, narrow enough that date arithmetic
-# (a deadline, a year of working days) never leaves what Python's dates can hold. The reports' --year
-# takes the same range.
-FIRST_YEAR, LAST_YEAR = 1901, 2999
-
-
 def parse_date_option(value: str | None, option: str) -> date | None:
-    """A date option, YYYY-MM-DD exactly (not 20121008, not a week date), within the years we handle."""
+    """A date option, YYYY-MM-DD exactly (not 20121008, not a week date), in the years an import takes
+    (and the reports' --year): date arithmetic from there never leaves what Python's dates can hold."""
     if value is None:
         return None
     try:

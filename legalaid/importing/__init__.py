@@ -10,10 +10,13 @@ from legalaid.importing._errors import ImportFailed
 from legalaid.importing._importer import OnChanges, import_file
 from legalaid.importing._kinds import KINDS, kind_headers
 from legalaid.importing._result import AssignmentChange, DecisionChange, ImportResult
+from legalaid.importing._values import FIRST_YEAR, LAST_YEAR
 from legalaid.importing._writing import write_csv, write_xlsx
 
 __all__ = [
+    "FIRST_YEAR",
     "KINDS",
+    "LAST_YEAR",
     "AssignmentChange",
     "DecisionChange",
     "ImportFailed",

@@ -22,6 +22,10 @@ Parser = Callable[[CellValue], Any]
 E = TypeVar("E", bound=StrEnum)
 
 MAX_COUNT = 100_000
+# The years a business date may have: wide enough for any real case, narrow enough that a typo (0012 for
+# 2012, an Excel date cell of 9999-12-31) is caught here rather than overflowing a deadline's arithmetic
+# in a job later. The command line's date options take the same years.
+FIRST_YEAR, LAST_YEAR = 1901, 2999
 _QUOTE_MAX = 40
 _DATE_DASHED = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})")
 _DATE_ZH = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
@@ -86,16 +90,21 @@ def phone(cell: CellValue) -> str:
 
 
 def day(cell: CellValue) -> date:
-    """A date: an Excel date cell, or YYYY-MM-DD, YYYY/MM/DD (or YYYY.MM.DD), YYYY年M月D日; zeros optional."""
+    """A date: an Excel date cell, or YYYY-MM-DD, YYYY/MM/DD (or YYYY.MM.DD), YYYY年M月D日; zeros optional;
+    in the years FIRST_YEAR to LAST_YEAR."""
     if isinstance(cell, datetime):
         if cell.time() != time():
             raise ValueError(f"a date and time, expected a date: {show(cell)}")
-        return cell.date()
-    if isinstance(cell, date):
-        return cell
-    if not isinstance(cell, str):
+        value = cell.date()
+    elif isinstance(cell, date):
+        value = cell
+    elif isinstance(cell, str):
+        value = _day_from_text(cell)
+    else:
         raise ValueError(f"not a date: {show(cell)} (use YYYY-MM-DD)")
-    return _day_from_text(cell)
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"out of range: {value.isoformat()} (years {FIRST_YEAR} to {LAST_YEAR})")
+    return value
 
 
 @lru_cache(maxsize=8192)  # a file repeats the same few hundred dates many times over
