@@ -22,6 +22,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from legalaid.cli import _command, main
+from legalaid.cli._common import one_line
 from legalaid.importing import KINDS
 from legalaid.runtime import Runtime, build_runtime
 
@@ -121,7 +122,7 @@ STRATEGIES: dict[str, Values] = {
         ["existing", "out", "out/新 文件夹", "[x]"], ["a-file.txt", "a-file.txt/below", "/proc/x"]
     ),
     "roster ics:out": _values(["duties.ics", "out.ics"], ["existing", "missing/duties.ics", "x" * 300]),
-    "file": _values(
+    "file_name": _values(
         ["people.csv", "bad.csv", "people.xlsx"], ["binary.xlsx", "existing", "missing.csv", "a-file.txt"]
     ),
     "queues": _values(["mail"], ["nope", ","]),
@@ -257,9 +258,24 @@ def assert_refused_or_done(rt: Runtime, argv: list[str], capsys: pytest.CaptureF
     if not errors and command in REPORTING_EXIT:
         return outcome  # findings on stdout, exit 1
     assert len(errors) == 1 and outcome.err_lines[-1] == errors[0], (argv, outcome.err)
-    if not errors[0].endswith(RECORDED):  # a report that could not be sent is in the ledger, by design
-        assert snapshot(rt.engine) == before, argv
+    if errors[0].endswith(RECORDED):  # a report that could not be sent is in the ledger, by design
+        return outcome
+    assert _names_a_place(errors[0], argv, command), (argv, errors[0])
+    assert snapshot(rt.engine) == before, argv
     return outcome
+
+
+def _names_a_place(error: str, argv: list[str], command: str) -> bool:
+    """Whether the error names where the mistake is: an option or argument of the command (as typed or
+    by its metavar), a value given (as the error line shows it), or the file of an import."""
+    params = COMMANDS.get(command, [])
+    places = {opt for p in params for opt in p.opts if opt.startswith("-")}  # type: ignore[attr-defined]
+    places |= {(p.metavar or p.name.upper()) for p in params}  # type: ignore[attr-defined]
+    given = argv[len(command.split()) :]
+    places |= {one_line(value) for value in given if value.strip()} | {repr(value) for value in given}
+    places |= {f"error: {value}:" for value in given}  # a file or folder named " "
+    # "No such option: -1" for a value "-10": click read it as the option -1; that is the place it names.
+    return any(place in error for place in places) or "argument" in error or "No such option: -" in error
 
 
 QUICK = sorted(set(COMMANDS) - LONG_RUNNING - REPORTS)

@@ -11,6 +11,7 @@ import typer
 from legalaid.casework import assign_case, notify_case_changes
 from legalaid.casework.notices import business_today
 from legalaid.cli._common import console, err_console, parse_date_option, print_json, runtime
+from legalaid.errors import UserError
 
 app = typer.Typer(help="Case steps by hand: assign a case to a lawyer.", no_args_is_help=True)
 
@@ -30,6 +31,9 @@ def assign(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Assign a case to a lawyer; the lawyer gets the 指派通知书 by email, a previous lawyer is told."""
+    for value, name in ((case_no, "CASE_NO"), (person, "PERSON")):
+        if not value.strip():
+            raise UserError(f"{name}: empty")
     rt = runtime()
     today = business_today(rt.settings)
     assigned_on = parse_date_option(on, "--on") or today

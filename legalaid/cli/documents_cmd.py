@@ -139,6 +139,8 @@ def check(
     provides; the email templates parse and exist in every locale."""
     if folder is not None and not folder.is_dir():
         raise UserError(f"--dir: {folder} is not a folder")
+    if folder is not None and not ((folder / "docx").is_dir() or (folder / "email").is_dir()):
+        raise UserError(f"--dir: {folder} holds neither docx/ nor email/ (name the templates folder)")
     reports = check_templates(folder)
     failed = [r for r in reports if not r.ok or (strict and r.warnings)]
     # An email template that does not parse would fail its job at send time; say so now, by file.

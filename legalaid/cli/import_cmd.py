@@ -29,7 +29,8 @@ def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_command(
         kind: Annotated[str, typer.Argument(metavar="KIND", help=" | ".join(KINDS))],
-        file: Annotated[Path, typer.Argument(metavar="FILE", help=_FILE_HELP)],
+        # Text, made a Path here: click would make "" the current folder.
+        file_name: Annotated[str, typer.Argument(metavar="FILE", help=_FILE_HELP)],
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count; write nothing.")] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
         progress: Annotated[
@@ -37,6 +38,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Import firms, people, cases, consultations, the roster or leave; a bad row imports nothing."""
+        if not file_name:
+            raise UserError("FILE: empty; name the CSV or XLSX file to import")
+        file = Path(file_name)
         rt = runtime()
         # Assignments and decisions the file makes are emailed with their letters, in the same transaction.
         notices: list[NoticeReport] = []

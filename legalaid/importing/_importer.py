@@ -87,6 +87,8 @@ def _read_bytes(path: Path) -> bytes:
         raise UserError(f"{path}: is a directory, not a file") from None
     except OSError as exc:
         raise UserError(f"{path}: cannot read: {exc.strerror}") from None
+    except ValueError:  # a NUL byte in the name
+        raise UserError(f"{str(path)!r}: not a file name") from None
 
 
 def _imported_before(session: Session, kind: str, sha256: str) -> ImportRecord | None:
