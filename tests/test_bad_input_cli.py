@@ -281,7 +281,7 @@ def _names_a_place(error: str, argv: list[str], command: str) -> bool:
 QUICK = sorted(set(COMMANDS) - LONG_RUNNING - REPORTS)
 
 
-@examples(250)
+@examples(200)
 @given(data=st.data())
 def test_every_command_refuses_bad_arguments_in_one_line(
     center: Runtime, capsys: pytest.CaptureFixture[str], data: st.DataObject
@@ -301,7 +301,7 @@ def test_every_command_refuses_bad_arguments_in_one_line_on_postgresql(
     assert_refused_or_done(pg_center, argv, capsys)
 
 
-@examples(12)
+@examples(10)
 @given(data=st.data())
 def test_the_reports_refuse_bad_arguments_in_one_line(
     center: Runtime, capsys: pytest.CaptureFixture[str], data: st.DataObject
