@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,9 @@ def _forget_the_task(**_: Any) -> None:
     clear_log_context()
 
 
+# Celery warns on every connection loss that cancelling will become its default (see the setting below).
+warnings.filterwarnings("ignore", message=r"\s*In Celery 5\.1 we introduced an optional breaking change")
+
 # Signals are process-wide; prefork children inherit the connection. A dispatch_uid keeps it to one.
 task_prerun.connect(_name_the_task_in_the_log, weak=False, dispatch_uid="legalaid.logs.task")
 task_postrun.connect(_forget_the_task, weak=False, dispatch_uid="legalaid.logs.task")
@@ -84,7 +88,11 @@ def make_celery(settings: Settings) -> Celery:
         # keys make the second run harmless.
         task_acks_late=True,
         task_reject_on_worker_lost=True,
-        worker_cancel_long_running_tasks_on_connection_loss=True,
+        # A task running when the broker connection drops finishes its work (each step is recorded in the
+        # database); its message, unacknowledged, comes again and finds nothing left to do. Cancelling it
+        # instead would kill a delivery between the SMTP server's acceptance and the row's `sent`: the
+        # message would be sent twice (the fault suite's Redis restart showed it).
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         worker_prefetch_multiplier=1,
         task_soft_time_limit=settings.task_soft_time_limit,
         task_time_limit=settings.task_time_limit,

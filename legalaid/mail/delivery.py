@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TypeVar
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from legalaid.logs import log_context
 from legalaid.mail import outbox
-from legalaid.mail.compose import compose
+from legalaid.mail.compose import OutgoingMail, compose
 from legalaid.mail.failures import PermanentFailure, TemporaryFailure
 from legalaid.mail.retry import RetryPolicy, policy_from_settings
 from legalaid.mail.transports import Transport
@@ -19,6 +24,8 @@ from legalaid.models.base import utcnow
 from legalaid.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class Outcome(StrEnum):
@@ -91,18 +98,23 @@ def _attempt(
         log.exception("outbox %s (%s): delivery failed unexpectedly", mail.outbox_id, mail.key)
         error = f"{type(exc).__name__}: {exc}"
 
-    with rt.transaction() as session:
-        if error is None:
+    if error is None:
+
+        def sent(session: Session) -> None:
             outbox.record_sent(session, mail.outbox_id, now=clock(), note=note)
-            log.info(
-                "outbox %s (%s) sent as %s, attempt %s",
-                mail.outbox_id,
-                mail.key,
-                mail.message_id,
-                claimed.attempt,
-            )
-            return Outcome.SENT
-        status = outbox.record_failure(
+
+        _record_outcome(rt, mail, sent, patience=policy.lease)
+        log.info(
+            "outbox %s (%s) sent as %s, attempt %s",
+            mail.outbox_id,
+            mail.key,
+            mail.message_id,
+            claimed.attempt,
+        )
+        return Outcome.SENT
+
+    def failed(session: Session) -> str | None:
+        return outbox.record_failure(
             session,
             mail.outbox_id,
             attempt=claimed.attempt,
@@ -112,11 +124,39 @@ def _attempt(
             policy=policy,
             rng=rng,
         )
+
+    status = _record_outcome(rt, mail, failed, patience=policy.lease)
     level = logging.ERROR if status == outbox.DEAD else logging.WARNING
     log.log(
         level, "outbox %s (%s) attempt %s: %s -> %s", mail.outbox_id, mail.key, claimed.attempt, error, status
     )
     return Outcome.DEAD if status == outbox.DEAD else Outcome.RETRY
+
+
+def _record_outcome(
+    rt: Runtime, mail: OutgoingMail, record: Callable[[Session], T], *, patience: timedelta
+) -> T:
+    """Run ``record`` in a transaction of its own; while the database cannot be reached (a restart, a
+    fail-over), try again for up to ``patience`` (the claim's lease) before giving up.
+
+    The message has left by now: an outcome lost with the connection would leave the row ``sending``, and
+    once its lease ends the sweep would hand it over again and the recipient would get it twice.
+    """
+    deadline = time.monotonic() + patience.total_seconds()
+    pause = 0.2
+    while True:
+        try:
+            with rt.transaction() as session:
+                return record(session)
+        except OperationalError as exc:
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning(
+                "outbox %s (%s): cannot record the outcome yet (%s); trying again in %.1f s",
+                mail.outbox_id, mail.key, str(exc.orig or exc).strip().splitlines()[0], pause,
+            )  # fmt: skip
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
 
 def deliver_many(
