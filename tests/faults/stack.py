@@ -305,6 +305,18 @@ class Stack:
 
     # Scheduled ticks -----------------------------------------------------------------------------------
 
+    def wait_for_ticks_to_run(self, job: str, *, until: datetime, timeout: float = 60) -> list[TickRow]:
+        """Until every tick of ``job`` recorded for ``until`` or before has run; they are returned. A tick
+        lost with the broker is sent again by the scheduler's sweep (``legalaid.jobs``)."""
+        wait_for(
+            lambda: all(t.status == "succeeded" for t in self.ticks(job) if t.scheduled_for <= until),
+            timeout=timeout,
+            what=f"every {job} tick to run",
+            procs=self.procs,
+            interval=0.2,
+        )
+        return [t for t in self.ticks(job) if t.scheduled_for <= until]
+
     def ticks(self, job: str) -> list[TickRow]:
         """The recorded ticks of ``job``, oldest first."""
         statement = (
