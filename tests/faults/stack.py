@@ -8,8 +8,9 @@ the scenario's own Redis and PostgreSQL, delivering to a real SMTP server; and t
     tally = stack.tally(sent.values())                        # expected / delivered / duplicates / lost
 
 The timings are settings, short here so that a scenario recovers in seconds, not minutes: a claimed message
-is presumed lost 5 s after its claim (its worker killed), a handed-over one 5 s after its hand-off (its
-broker message lost); the outbox sweep runs every second; a failed delivery is tried again after about 1 s.
+is presumed lost 5 s after its claim (its worker killed), a handed-over one 3 s after its hand-off (its
+broker message lost); the outbox sweep runs every second; a failed delivery is tried again after about 1 s;
+the scheduler's leader lock lives 2 s; a scheduled tick's lease and hand-off are trusted for 3 s.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ class Stack:
             "schedule_file": self.schedule_file,
             **TIMINGS,
         }
-        self.settings = Settings(**self.values)  # type: ignore[arg-type]
+        self.settings = Settings(**self.values)
         self.env = legalaid_env(**self.values)
         self.runtime: Runtime = build_runtime(self.settings)
         self.app: Any = make_celery(self.settings)
@@ -171,14 +172,12 @@ class Stack:
         """The schedule table a scheduler started from now on reads."""
         self.schedule_file.write_text(text, encoding="utf-8")
 
-    def start_workers(self, count: int = 2, *, env: dict[str, str] | None = None) -> list[Proc]:
+    def start_workers(self, count: int = 2) -> list[Proc]:
         """``count`` worker processes, one task at a time each (so a kill interrupts at most one message)."""
         started = []
         for _ in range(count):
             n = len(self.workers) + 1
-            worker = self.procs.start(
-                f"worker-{n}", "worker", "--concurrency=1", f"--hostname=w{n}@%h", env=env
-            )
+            worker = self.procs.start(f"worker-{n}", "worker", "--concurrency=1", f"--hostname=w{n}@%h")
             self.workers.append(worker)
             started.append(worker)
         return started
@@ -211,11 +210,11 @@ class Stack:
             procs=self.procs,
         )
 
-    def legalaid(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def legalaid(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run a one-off ``legalaid`` command with the stack's settings; its output as text."""
         return subprocess.run(
             [*LEGALAID, *args],
-            env={**self.env, **(env or {})},
+            env=self.env,
             cwd=self.folder,
             capture_output=True,
             text=True,
