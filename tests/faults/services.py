@@ -123,14 +123,23 @@ class PostgresServer:
         bin_dir = _postgres_bin()
         if bin_dir is None:
             service_missing("PostgreSQL", "no initdb/pg_ctl on PATH or under /usr/lib/postgresql")
+        owner: pwd.struct_passwd | None = None
+        if os.geteuid() == 0:
+            try:
+                owner = pwd.getpwnam("postgres")
+            except KeyError:
+                service_missing("PostgreSQL", "running as root, and no postgres user to run initdb as")
         folder = Path(tempfile.mkdtemp(prefix="legalaid-faults-pg-"))
         server = cls(bin_dir, folder)
-        if server._as_postgres:
-            user = pwd.getpwnam("postgres")
-            os.chown(folder, user.pw_uid, user.pw_gid)
-        server._run("initdb", "-D", str(server.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                    "--locale=C", "--no-sync")  # fmt: skip
-        server.start()
+        try:
+            if owner is not None:
+                os.chown(folder, owner.pw_uid, owner.pw_gid)
+            server._run("initdb", "-D", str(server.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                        "--locale=C", "--no-sync")  # fmt: skip
+            server.start()
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         return server
 
     def _run(self, program: str, *args: str) -> None:
@@ -181,8 +190,9 @@ class PostgresServer:
             engine.dispose()
 
     def close(self) -> None:
-        """Stop at once and remove the cluster."""
+        """Stop at once (if it runs: a failed restart may have left it down) and remove the cluster."""
         try:
-            self.stop("immediate")
+            if (self.data / "postmaster.pid").exists():
+                self.stop("immediate")
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
