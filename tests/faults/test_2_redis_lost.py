@@ -1,11 +1,12 @@
 """Scenario 2: the broker loses its queued work — Redis restarted (no persistence), then Redis flushed —
 while a hundred messages are queued and being delivered (two rounds, one line each).
 
-Every deliver task in Redis is gone, the unacknowledged ones too, and so are the scheduler's leader lock and
-the queues' bindings. The outbox is the truth: the sweep (the ``mail-sweep`` job, every second here) hands
-the rows over again once their hand-off is 5 s old, and the workers, reconnected, deliver them. No worker
-dies, so no message may arrive twice. The sweep's own ticks lost with Redis are sent again by the
-scheduler (``legalaid.jobs``): every recorded tick runs, once.
+Every deliver task in Redis is gone, the unacknowledged ones too, and so is the scheduler's leader lock (it
+takes the lock again). The outbox is the truth: the sweep (the ``mail-sweep`` job, every second here) hands
+the rows over again once their hand-off is 3 s old, and the workers, reconnected, deliver them. A task
+running when the connection dropped finishes (the workers do not cancel it), so no message may arrive twice.
+The sweep's own ticks lost with Redis are sent again by the scheduler (``legalaid.jobs``): every recorded
+tick runs, once.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """Scenario 4: PostgreSQL restarted while the workers deliver (every session terminated, 2 s of refused
 connections, then up again): the workers' connections are re-established (the engine's pre-ping), not
-wedged; a delivery whose claim or outcome could not be written is taken up again; nothing is lost.
+wedged. A batch whose claim failed is handed over again by the sweep; a message the server had accepted
+when the database went is recorded ``sent`` once it is back (the worker keeps trying for the claim's lease),
+so it is not sent again. The scheduler's job store (in the same database) may pause the schedule for
+APScheduler's retry interval (10 s), which then shows in the recovery time.
 """
 
 from __future__ import annotations
