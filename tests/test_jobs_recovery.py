@@ -102,6 +102,9 @@ def _queued(settings: Settings) -> int:
 
 
 @pytest.mark.slow
+# On the embedded broker here; Redis restarted and flushed under the real scheduler, with every recorded
+# tick run, is scenario 2 of the fault suite (tests/faults/test_2_redis_lost.py).
+@pytest.mark.parametrize("setup", ["embedded"], indirect=True)
 def test_ticks_whose_messages_were_lost_are_sent_again_and_run_once(setup: Setup, tmp_path: Path) -> None:
     rt = setup.runtime
     env = legalaid_env(

@@ -14,7 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from processes import ProcessGroup, job_runs, legalaid_env, wait_for, write_schedule
 from sqlalchemy import select, update
 
-from legalaid import jobs, migrate
+from legalaid import jobs
 from legalaid.config import Settings
 from legalaid.errors import UserError
 from legalaid.leader import Leader, current_leader
@@ -413,23 +413,9 @@ def _two_schedulers(tmp_path: Path, settings: Settings, runtime: Runtime, **env:
 
 @pytest.mark.slow
 def test_two_embedded_schedulers_one_heartbeat_per_tick_and_takeover(tmp_path: Path, rt: Runtime) -> None:
-    """SQLite, filesystem broker, the database leader lock."""
+    """SQLite, filesystem broker, the database leader lock. (The production set-up, PostgreSQL, Redis and
+    the Redis leader lock, is scenario 5 of the fault suite: tests/faults/test_5_6_schedulers.py.)"""
     _two_schedulers(tmp_path, rt.settings, rt)
-
-
-@pytest.mark.slow
-@pytest.mark.services
-def test_two_schedulers_on_redis_one_heartbeat_per_tick_and_takeover(
-    tmp_path: Path, redis_url: str, postgres_url: str
-) -> None:
-    """PostgreSQL, Redis broker, the Redis leader lock: the production set-up."""
-    settings = Settings(data_dir=tmp_path / "var", database_url=postgres_url, broker_url=redis_url)
-    runtime = build_runtime(settings)
-    try:
-        migrate.upgrade(runtime.engine)
-        _two_schedulers(tmp_path, settings, runtime, database_url=postgres_url, broker_url=redis_url)
-    finally:
-        runtime.dispose()
 
 
 @pytest.mark.slow

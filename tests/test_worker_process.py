@@ -67,13 +67,6 @@ def test_embedded_worker_runs_the_scheduled_heartbeat(tmp_path: Path, settings: 
 
 
 @pytest.mark.slow
-@pytest.mark.services
-def test_redis_worker_runs_the_scheduled_heartbeat(tmp_path: Path, redis_url: str, postgres_url: str) -> None:
-    settings = Settings(data_dir=tmp_path / "var", database_url=postgres_url, broker_url=redis_url)
-    _scheduler_and_worker_run_the_heartbeat(tmp_path, settings)
-
-
-@pytest.mark.slow
 def test_serve_runs_worker_and_scheduler_and_ctrl_c_stops_both(tmp_path: Path, settings: Settings) -> None:
     runtime = build_runtime(settings)
     migrate.upgrade(runtime.engine)
