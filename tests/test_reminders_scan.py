@@ -48,6 +48,27 @@ def test_two_scans_the_same_day_send_each_item_once(rt: Runtime) -> None:
     assert len(_outbox(rt)) == 3  # S1, S2, L1
 
 
+def test_digests_written_in_several_inserts_each_point_at_their_own_row(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("legalaid.reminders.run.DIGESTS_PER_INSERT", 2)  # 3 digests: inserts of 2 and 1
+    with rt.transaction() as session:
+        center = make_center(session)
+        make_case(session, applied_on=date(2012, 10, 10))
+        make_case(session, assigned_on=date(2012, 10, 10), lawyer_id=center.lawyer_id)
+    report = scan(rt, MONDAY)
+    rows = {row.id: row for row in _outbox(rt)}
+    assert sorted(report.outbox_ids) == sorted(rows) and len(rows) == 3
+    for line in report.rows:
+        recipient = _person_email(rt, line["recipient"])
+        assert rows[line["outbox_id"]].to_addrs == [recipient]
+
+
+def _person_email(rt: Runtime, code: str) -> str:
+    with rt.transaction() as session:
+        return str(session.scalar(select(Person.email).where(Person.code == code)))
+
+
 def test_a_later_scan_the_same_day_mails_only_what_is_new_under_a_new_key(rt: Runtime) -> None:
     with rt.transaction() as session:
         make_center(session)

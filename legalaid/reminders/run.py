@@ -26,12 +26,14 @@ from legalaid.calendar import WorkCalendar
 from legalaid.config import Settings
 from legalaid.mail import NewMessage, enqueue_many
 from legalaid.models.reminders import DELIVERED, UNDELIVERABLE
-from legalaid.reminders.digest import AddressBook, Plan, plan_digests, render_digest, restrict
+from legalaid.reminders.digest import AddressBook, Digest, Plan, plan_digests, render_digest, restrict
 from legalaid.reminders.ledger import Delivery, claim, record_deliveries
 from legalaid.reminders.rules import Rule, load_rules
 from legalaid.reminders.scan import DueItem, select_due
 
 log = logging.getLogger(__name__)
+
+DIGESTS_PER_INSERT = 200
 
 
 class Line(NamedTuple):
@@ -149,26 +151,25 @@ def _send(
     book: AddressBook,
     report: RunReport,
 ) -> list[int]:
+    outbox_ids: list[int] = []
     queued = "would_queue" if report.dry_run else "queued"
     deliveries: list[Delivery] = []
     # The first staff digest that reports an undeliverable item is the one its delivery row points at.
     reported_in: dict[tuple[str, str, str], int | None] = {}
-    messages: list[NewMessage] = []
-    for digest in plan.digests:
-        email = render_digest(digest, as_of=as_of, rules=rules, book=book, settings=settings)
-        messages.append(
-            NewMessage(
-                digest.key(as_of),
-                [digest.person.email or ""],
-                email.subject,
-                email.text,
-                html=email.html,
-                kind=digest.kind,
-            )
-        )
-    # One multi-row INSERT for the day's digests: a province's run writes thousands.
-    outbox_ids = [] if report.dry_run else enqueue_many(session, messages, mail_from=settings.mail_from)
-    ids: list[int | None] = [None] * len(messages) if report.dry_run else list(outbox_ids)
+    # Multi-row INSERTs of DIGESTS_PER_INSERT digests at a time: a province's run writes thousands, and
+    # only one batch of rendered bodies is held at once.
+    ids: list[int | None] = []
+    for start in range(0, len(plan.digests), DIGESTS_PER_INSERT):
+        messages = [
+            _message(digest, as_of=as_of, rules=rules, book=book, settings=settings)
+            for digest in plan.digests[start : start + DIGESTS_PER_INSERT]
+        ]
+        if report.dry_run:
+            ids += [None] * len(messages)
+        else:
+            new_ids = enqueue_many(session, messages, mail_from=settings.mail_from)
+            outbox_ids += new_ids
+            ids += new_ids
     for digest, outbox_id in zip(plan.digests, ids, strict=True):
         code = digest.person.code
         for item, role in digest.items:
@@ -197,3 +198,17 @@ def _send(
         )
     )
     return outbox_ids
+
+
+def _message(
+    digest: Digest, *, as_of: date, rules: dict[str, Rule], book: AddressBook, settings: Settings
+) -> NewMessage:
+    email = render_digest(digest, as_of=as_of, rules=rules, book=book, settings=settings)
+    return NewMessage(
+        digest.key(as_of),
+        [digest.person.email or ""],
+        email.subject,
+        email.text,
+        html=email.html,
+        kind=digest.kind,
+    )
