@@ -222,9 +222,15 @@ def make_handler(settings: Settings) -> logging.Handler:
 def configure_logging(settings: Settings) -> None:
     """Route every logger through one handler on stderr, masking personal data and secrets (a process:
     worker, scheduler, serve)."""
+    handler = make_handler(settings)
     root = logging.getLogger()
-    root.handlers[:] = [make_handler(settings)]
+    root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
+    # billiard (Celery's process pool) logs to "multiprocessing", a logger it makes non-propagating when it
+    # first uses it: without a handler of its own, its lines (a pool child that exited, a callback that
+    # raised) would reach stderr through logging's last resort, bare and unmasked.
+    billiard_log = logging.getLogger("multiprocessing")
+    billiard_log.handlers[:], billiard_log.propagate = [handler], False
     # Python warnings (Celery's about running as root, a library's deprecation) as log lines too: in JSON
     # mode every line a process writes is one JSON object.
     logging.captureWarnings(True)

@@ -90,8 +90,13 @@ class Proc:
         if self.running():
             self.popen.send_signal(sig)
 
-    def stop(self, timeout: float = 20) -> int:
-        """SIGTERM and wait for a clean exit; the exit code (killed, and failing, if it takes too long)."""
+    def stop(self, timeout: float = 45) -> int:
+        """SIGTERM and wait for a clean exit; the exit code (killed, and failing, if it takes too long).
+
+        The default leaves room for billiard's own wait: a prefork child whose last result the parent has
+        not yet counted when the warm shutdown begins waits up to 30 s for it before it exits (CI saw one
+        in about ten stops of a worker that had just finished a task).
+        """
         self.send(signal.SIGTERM)
         try:
             return self.popen.wait(timeout=timeout)

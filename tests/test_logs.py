@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 from datetime import UTC, date
 from decimal import Decimal
 from pathlib import Path
@@ -343,3 +345,25 @@ def test_the_lines_about_a_message_name_its_key_and_message_id(
     ]
     assert all(e["message_id"] == message_id and e["outbox_id"] == outbox_id for e in about)
     assert not any("rolled-back" in json.dumps(e) for e in entries)
+
+
+def test_a_process_logs_celerys_pool_lines_as_json_too(tmp_path: Path) -> None:
+    """billiard, Celery's process pool, logs to a logger of its own that does not propagate; a worker's
+    lines about a pool child (one that exited, a callback that raised) are JSON and masked all the same."""
+    script = """
+import logging, sys
+from billiard import util
+from legalaid.config import Settings
+from legalaid.logs import configure_logging
+configure_logging(Settings(data_dir=sys.argv[1], log_format="json"))
+util.get_logger().error("Process %r pid:%r exited with %r", "ForkPoolWorker-1", 8151, "13812345678")
+util.info("child %s started", 8152)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True, timeout=60
+    )
+    entries = _json_lines(done.stderr)
+    assert [(e["logger"], e["level"], e["message"]) for e in entries] == [
+        ("multiprocessing", "ERROR", "Process 'ForkPoolWorker-1' pid:8151 exited with '138****5678'"),
+        ("multiprocessing", "INFO", "child 8152 started"),
+    ]
