@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import fault_report
 import pytest
 import redis
 from sqlalchemy import create_engine, text
@@ -73,6 +74,17 @@ def rt(settings: Settings) -> Iterator[Runtime]:
     migrate.upgrade(runtime.engine)
     yield runtime
     runtime.dispose()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    fault_report.collect(report)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    # Under pytest-xdist the workers report to the controller, which prints the summary; here, in the root
+    # conftest, the controller has these hooks although it collects no test (tests/faults/ is not loaded).
+    if not hasattr(terminalreporter.config, "workerinput"):
+        fault_report.summarize(terminalreporter)
 
 
 @pytest.fixture(scope="session")

@@ -1,38 +1,25 @@
 """The fault suite: real scheduler, workers, Redis, PostgreSQL and SMTP server; faults injected; figures.
 
-Every scenario ends with ``report.record(...)``; the figures are printed after the run and kept in JSON.
+Every scenario ends with ``fault_report.record(...)``; the figures are printed after the run and kept in
+JSON (see ``tests/fault_report.py``: tests/conftest.py prints them, also from pytest-xdist's workers).
 The processes' logs are shown with a failing test, and with every test when ``LEGALAID_TEST_FAULTS_LOGS=1``
 (and ``-s``).
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from report import OUTCOMES
+from fault_report import attach
 from services import PostgresServer, RedisServer
 from stack import SlowSmtpServer, Stack
 
 # Each message takes the SMTP server this long: 2 workers deliver about 50 a second, so a batch of a hundred
 # lasts long enough for a fault to land in its middle.
 SMTP_DELAY = 0.03
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not OUTCOMES:
-        return
-    terminalreporter.section("fault suite: what the SMTP server received")
-    for outcome in OUTCOMES:
-        terminalreporter.write_line(outcome.line())
-    default = terminalreporter.config.rootpath / ".faults-report.json"
-    target = Path(os.environ.get("LEGALAID_FAULTS_REPORT", str(default)))
-    target.write_text(
-        json.dumps([o.as_dict() for o in OUTCOMES], ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
 
 
 @pytest.fixture(scope="session")
@@ -60,10 +47,12 @@ def smtp() -> Iterator[SlowSmtpServer]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
-    """Note on the test whether its call failed, for the ``stack`` fixture to show the processes' logs."""
+    """Note on the test whether its call failed, for the ``stack`` fixture to show the processes' logs; give
+    its report the figures its scenario recorded."""
     report: pytest.TestReport = yield
     if report.when == "call":
         item.stash[_CALL_FAILED] = report.failed
+        attach(report)
     return report
 
 

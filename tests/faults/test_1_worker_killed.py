@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from report import record
+from fault_report import record
 from stack import Stack
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from report import record
+from fault_report import record
 from stack import Stack
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from fault_report import record
 from processes import wait_for
-from report import record
 from sqlalchemy import func, select
 from stack import Stack
 

@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from report import record
+from fault_report import record
 from services import PostgresServer
 from stack import Stack
 

@@ -20,8 +20,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fault_report import record
 from processes import Proc, wait_for
-from report import record
 from stack import Stack, schedule_text
 
 from legalaid.leader import current_leader

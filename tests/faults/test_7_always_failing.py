@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from fault_report import record
 from processes import wait_for
-from report import record
 from stack import Stack, schedule_text
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
