@@ -211,3 +211,65 @@ def test_a_syntax_error_fails_the_render_too(root: Path) -> None:
     _email_template(root, "{{ recipient_name }")
     with pytest.raises(TemplateSyntaxError):
         render_email("evil", {"recipient_name": "王小明"}, root=root)
+
+
+# Size ------------------------------------------------------------------------------------------------------
+
+# Expressions that would build a text or a number no document needs, and what the refusal says. Each would
+# take gigabytes or minutes if it ran; each is refused before it builds anything (the test would hang or
+# run out of memory otherwise).
+HUGE = [
+    pytest.param("{{ 'x' * 10**10 }}", "repeating 1 item(s) 10,000,000,000 times", id="repeat"),
+    pytest.param("{{ 10**10 * NAME }}", "times is refused", id="repeat-reversed"),
+    pytest.param("{{ [NAME] * 10**8 }}", "repeating 1 item(s) 100,000,000 times", id="repeat-list"),
+    pytest.param("{{ 9**999999999 }}", "9 ** 999999999 is refused", id="power"),
+    pytest.param("{{ '%0999999999d' % 1 }}", "the format '%0999999999d'", id="printf-width"),
+    pytest.param("{{ '%.999999999f' % 1 }}", "the format '%.999999999f'", id="printf-precision"),
+    pytest.param("{{ '%*d'|format(10**9, 1) }}", "takes its width from an argument", id="format-star"),
+    pytest.param("{{ '{:>999999999}'.format(NAME) }}", "the format '{:>999999999}'", id="str-format"),
+    pytest.param("{{ '{:{w}}'.format(NAME, w=10**9) }}", "takes a width from an argument", id="nested"),
+    pytest.param("{{ '{a:>999999999}'.format_map({'a': 1}) }}", "the format", id="format-map"),
+    pytest.param("{{ NAME.ljust(10**9) }}", "ljust() with 1,000,000,000", id="ljust"),
+    pytest.param("{{ NAME.zfill(10**9) }}", "zfill() with 1,000,000,000", id="zfill"),
+    pytest.param("{{ NAME|center(10**9) }}", "|center with 1,000,000,000", id="center"),
+    pytest.param("{{ NAME|indent(10**9) }}", "|indent with 1,000,000,000", id="indent"),
+]
+# What templates do with numbers and text: allowed, with the result they should have.
+ORDINARY = [
+    ("{{ '%.2f%%' % 12.2449 }}", "12.24%"),
+    ("{{ '{:,}件'.format(1912) }}", "1,912件"),
+    ("{{ '{:.1%}'.format(0.888) }}", "88.8%"),
+    ("{{ '%d件'|format(165) }}", "165件"),
+    ("{{ '-' * 20 }}", "-" * 20),
+    ("{{ 2**10 * 1234567890 }}", str(2**10 * 1234567890)),
+    ("{{ NAME.ljust(6, '＿') }}", "王小明＿＿＿"),
+    ("{{ NAME|center(7) }}", "  王小明  "),
+]
+
+
+@pytest.mark.parametrize(("tag", "refusal"), HUGE)
+def test_a_word_template_building_something_huge_is_refused(tmp_path: Path, tag: str, refusal: str) -> None:
+    path = _word_template(tmp_path, tag)
+    with pytest.raises(TemplateError) as caught:
+        render_template(path, _word_context(), name="zh_CN/huge.docx")
+    message = str(caught.value)
+    assert message.startswith("template zh_CN/huge.docx: refused by the sandbox: ") and refusal in message
+
+
+@pytest.mark.parametrize(("tag", "refusal"), HUGE)
+def test_an_email_template_building_something_huge_is_refused(root: Path, tag: str, refusal: str) -> None:
+    _email_template(root, tag)
+    with pytest.raises(SecurityError, match=re.escape(refusal)):
+        render_email("evil", {"recipient_name": "王小明"}, root=root)
+
+
+@pytest.mark.parametrize(("tag", "expected"), ORDINARY)
+def test_ordinary_arithmetic_and_formatting_still_render(
+    root: Path, tmp_path: Path, tag: str, expected: str
+) -> None:
+    _email_template(root, tag)
+    assert render_email("evil", {"recipient_name": "王小明"}, root=root).text == f"你好，\n{expected}\n"
+    path = _word_template(tmp_path, tag)
+    rendered = tmp_path / "out.docx"
+    rendered.write_bytes(render_template(path, _word_context()))
+    assert [p.text for p in Document(str(rendered)).paragraphs] == ["决定书", expected]

@@ -21,11 +21,10 @@ from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined
 from jinja2 import TemplateError as JinjaTemplateError
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from legalaid.errors import UserError
-from legalaid.templating import refused_names
+from legalaid.templating import BoundedSandbox, refused_names
 
 # Characters XML 1.0 cannot carry at all (C0 controls but tab, newline and carriage return; lone
 # surrogates; U+FFFE, U+FFFF). A value holding one would make the document unreadable, so they are dropped.
@@ -55,9 +54,9 @@ def _as_text(value: Any) -> Markup:
     return Markup(str(escape(text)).replace("{", "&#123;").replace("}", "&#125;"))
 
 
-def make_environment() -> SandboxedEnvironment:
+def make_environment() -> BoundedSandbox:
     """The Jinja environment every template renders in: sandboxed, autoescaping, strict about names."""
-    return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, finalize=_as_text)
+    return BoundedSandbox(autoescape=True, undefined=StrictUndefined, finalize=_as_text)
 
 
 class _StrictDocxTemplate(DocxTemplate):  # type: ignore[misc]  # docxtpl ships no type information

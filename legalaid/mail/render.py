@@ -21,11 +21,10 @@ from jinja2 import (
     meta,
     select_autoescape,
 )
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from legalaid.logs import mask_personal
 from legalaid.resources import templates_dir
-from legalaid.templating import refused_names
+from legalaid.templating import BoundedImmutableSandbox, refused_names
 
 LOCALES = ("zh_CN", "en")
 DEFAULT_LOCALE = "zh_CN"
@@ -46,8 +45,8 @@ def email_templates_dir(root: Path | None = None) -> Path:
 
 
 @lru_cache(maxsize=16)
-def _environment(folder: Path) -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(
+def _environment(folder: Path) -> BoundedImmutableSandbox:
+    return BoundedImmutableSandbox(
         loader=FileSystemLoader(folder),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
         undefined=StrictUndefined,
@@ -128,7 +127,7 @@ def check_templates(*, root: Path | None = None) -> list[str]:
     return problems
 
 
-def _part_problems(env: ImmutableSandboxedEnvironment, path: Path) -> list[str]:
+def _part_problems(env: BoundedImmutableSandbox, path: Path) -> list[str]:
     """``file:line: problem`` for one part: one line even for Jinja's multi-line messages."""
     try:
         tree = env.parse(path.read_text(encoding="utf-8"), name=path.name)
