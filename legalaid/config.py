@@ -134,6 +134,9 @@ class Settings(BaseSettings):
     roster_history_days: int = Field(default=365, ge=0, le=3660)
 
     calendar_overrides_file: Path | None = None
+    # The center's own templates: a folder laid out like the shipped templates/ (docx/<locale>/*.docx,
+    # email/<locale>/*), used instead of them by every process (`legalaid templates export` starts one).
+    templates_dir: Path | None = None
     # Follow-up reminders (legalaid/reminders): a rules file whose keys replace those of the shipped
     # legalaid/reminders/rules.toml, rule by rule; and how many days back a threshold that was not sent
     # (it fell on a holiday, the scan was down) is still sent. Older ones are history: a first import of
@@ -158,6 +161,19 @@ class Settings(BaseSettings):
     _split = field_validator(
         "center_staff", "report_recipients", "roster_slots", "roster_weekdays", mode="before"
     )(_split_commas)
+
+    @field_validator("templates_dir")
+    @classmethod
+    def _templates_folder(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        if not value.is_dir():
+            raise ValueError(f"{value} is not a folder")
+        if not ((value / "docx").is_dir() or (value / "email").is_dir()):
+            raise ValueError(
+                f"{value} holds neither docx/ nor email/ (`legalaid templates export` makes one)"
+            )
+        return value.resolve()
 
     @field_validator("timezone")
     @classmethod

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from legalaid.config import Settings, load_settings
 from legalaid.db import make_engine, make_session_factory, transaction
+from legalaid.resources import use_templates_dir
 
 
 @dataclass(frozen=True)
@@ -30,5 +31,6 @@ class Runtime:
 
 def build_runtime(settings: Settings | None = None) -> Runtime:
     settings = settings or load_settings()
+    use_templates_dir(settings.templates_dir)
     engine = make_engine(settings)
     return Runtime(settings=settings, engine=engine, sessions=make_session_factory(engine))

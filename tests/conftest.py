@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from legalaid import migrate
 from legalaid.cli._common import reset_runtime
 from legalaid.config import Settings
+from legalaid.resources import use_templates_dir
 from legalaid.runtime import Runtime, build_runtime
 
 REDIS_URL = os.environ.get("LEGALAID_TEST_REDIS_URL", "redis://127.0.0.1:6379")
@@ -49,10 +50,13 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_cli_runtime() -> Iterator[None]:
-    """Each test's CLI calls build their runtime from that test's settings, not an earlier test's."""
+    """Each test's CLI calls build their runtime from that test's settings, not an earlier test's; and
+    render from the shipped templates unless the test's settings name others."""
     reset_runtime()
+    use_templates_dir(None)
     yield
     reset_runtime()
+    use_templates_dir(None)
 
 
 def free_port() -> int:

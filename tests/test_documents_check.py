@@ -15,7 +15,7 @@ from docx import Document
 from legalaid.cli import main
 from legalaid.documents import KINDS, TemplateError, check_template, check_templates, render_document
 from legalaid.documents.render import inspect_template, render_template
-from legalaid.resources import templates_dir
+from legalaid.resources import shipped_templates_dir
 from legalaid.runtime import Runtime
 
 
@@ -36,7 +36,7 @@ def write_template(root: Path, paragraphs: list[list[str]], *, kind: str = "gran
 def edited(tmp_path: Path) -> Path:
     """A copy of the shipped templates, for a test to break one of them."""
     root = tmp_path / "edited"
-    shutil.copytree(templates_dir() / "docx", root / "docx")
+    shutil.copytree(shipped_templates_dir() / "docx", root / "docx")
     return root
 
 
@@ -245,7 +245,7 @@ def test_a_block_that_leaves_its_table_is_an_error_not_lost_text(tmp_path: Path)
 
 def test_a_broken_email_template_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The email templates are checked too: one that does not parse is named by its file."""
-    shutil.copytree(templates_dir(), tmp_path / "templates")
+    shutil.copytree(shipped_templates_dir(), tmp_path / "templates")
     broken = tmp_path / "templates" / "email" / "zh_CN" / "case_assigned.txt"
     broken.write_text("{{ recipient_name }：\n{% if %}\n", encoding="utf-8")
     assert main(["templates", "check", "--dir", str(tmp_path / "templates")]) == 1

@@ -201,3 +201,51 @@ def test_kinds_lists_every_kind_and_its_variables(capsys: pytest.CaptureFixture[
     assert kinds["assignment_notice"]["titles"]["zh_CN"] == "指派通知书"
     assert main(["documents", "kinds"]) == 0
     assert "    {{ reason }}  不予法律援助的理由" in capsys.readouterr().out
+
+
+def test_the_centers_own_templates_are_exported_checked_and_rendered(
+    cli_rt: Runtime, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own = tmp_path / "our-templates"
+    assert main(["templates", "export", str(own)]) == 0
+    assert f"copied 76 template files to {own}" in capsys.readouterr().out
+    notice = own / "docx" / "zh_CN" / "assignment_notice.docx"
+    edited = Document(str(notice))
+    edited.add_paragraph("本中心自定义：请于三日内与受援人联系。")
+    edited.save(str(notice))
+    monkeypatch.setenv("LEGALAID_TEMPLATES_DIR", str(own))
+
+    assert main(["templates", "check"]) == 0  # the configured folder, every template fine
+    out = tmp_path / "out"
+    assert main(["documents", "render", "assignment_notice", "--case", CASE_NO, "--out", str(out)]) == 0
+    paragraphs = [p.text for p in Document(str(out / NOTICE)).paragraphs]
+    assert paragraphs[-1] == "本中心自定义：请于三日内与受援人联系。"
+
+    # A template broken in the center's folder is what `templates check` now reports.
+    (own / "email" / "zh_CN" / "case_moved.txt").write_text("{{ case_no }", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["templates", "check"]) == 1
+    assert f"error {own / 'email' / 'zh_CN' / 'case_moved.txt'}:1: " in capsys.readouterr().out
+
+
+def test_export_refuses_a_folder_in_use_and_a_bad_setting_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "notes.txt").write_text("ours", encoding="utf-8")
+    assert main(["templates", "export", str(used)]) == 2
+    err = capsys.readouterr().err
+    assert f"FOLDER: {used} is not empty; name a new folder (nothing was copied)" in err
+    assert [p.name for p in used.iterdir()] == ["notes.txt"]
+    assert main(["templates", "export", str(used / "notes.txt")]) == 2
+    assert f"FOLDER: {used / 'notes.txt'} is a file, not a folder" in capsys.readouterr().err
+
+    for value, message in [
+        (tmp_path / "missing", f"{tmp_path / 'missing'} is not a folder"),
+        (used, f"{used} holds neither docx/ nor email/"),
+    ]:
+        monkeypatch.setenv("LEGALAID_TEMPLATES_DIR", str(value))
+        assert main(["templates", "check"]) == 2
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1 and f"LEGALAID_TEMPLATES_DIR: {message}" in lines[0]

@@ -228,3 +228,33 @@ def test_a_real_worker_runs_the_scheduled_reports(rt: Runtime, tmp_path: Path) -
     assert len(files) == 2  # the center's and F1's; the same tick twice ran once
     assert len(job_runs(rt.engine, "reports")) == 1
     assert (settings.data_dir / "reports" / "XX区法律援助中心2012年度第四季度法律援助工作报告.docx").exists()
+
+
+@pytest.mark.slow
+def test_a_real_worker_renders_from_the_centers_own_templates(rt: Runtime, tmp_path: Path) -> None:
+    """templates_dir reaches a worker process from its settings: the report mail it writes has the subject
+    of the center's edited template, the firm's the wording the folder kept."""
+    _fill(rt)
+    own = tmp_path / "our-templates"
+    assert main(["templates", "export", str(own)]) == 0
+    (own / "email" / "zh_CN" / "report_center.subject.txt").write_text(
+        "【中心自定义】{{ title }}\n", encoding="utf-8"
+    )
+    environment = legalaid_env(data_dir=rt.settings.data_dir, report_year_start_month=11, templates_dir=own)
+    app = make_celery(Settings(data_dir=rt.settings.data_dir))
+    with ProcessGroup(tmp_path, environment) as procs:
+        procs.start("worker", "worker", "--concurrency=1")
+        tick = "2012-11-07T09:00:00+08:00"
+        app.send_task("legalaid.reports.publish", kwargs={"job": "reports", "scheduled_for": tick})
+        wait_for(
+            lambda: [r for r in job_runs(rt.engine, "reports") if r.status == "succeeded"],
+            timeout=60,
+            what="the reports run",
+            procs=procs,
+        )
+    with rt.sessions() as session:
+        subjects = sorted(session.scalars(select(OutboxMessage.subject)))
+    assert subjects == [
+        "【中心自定义】XX区法律援助中心2012年度第四季度法律援助工作统计报告",
+        "明理律师事务所2012年度第四季度法律援助工作报告",  # report_firm.subject.txt, not edited
+    ]

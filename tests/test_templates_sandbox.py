@@ -21,7 +21,7 @@ from legalaid.documents import KINDS, TemplateError, check_template
 from legalaid.documents.render import render_template
 from legalaid.mail import check_templates as check_email_templates
 from legalaid.mail import render_email
-from legalaid.resources import templates_dir
+from legalaid.resources import shipped_templates_dir
 
 # What reaches for internals, and the name the sandbox refuses in it (NAME: a variable of the template).
 # An attribute that does not exist at all (``range.__self__``) ends as an unknown name instead: refused all
@@ -74,7 +74,7 @@ def _word_template(root: Path, text: str, kind: str = "grant_decision") -> Path:
 def root(tmp_path: Path) -> Path:
     """A copy of the shipped templates (Word and email), for a test to add or break one."""
     root = tmp_path / "templates"
-    shutil.copytree(templates_dir(), root)
+    shutil.copytree(shipped_templates_dir(), root)
     return root
 
 

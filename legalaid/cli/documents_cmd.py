@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from legalaid.cli._common import console, output_folder, parse_date_option, print_json, runtime
+from legalaid.config import load_settings
 from legalaid.documents import (
     KINDS,
     VARIABLES,
@@ -25,9 +27,13 @@ from legalaid.documents.registry import check_locale
 from legalaid.errors import UserError
 from legalaid.mail import check_templates as check_email_templates
 from legalaid.models import GeneratedDocument
+from legalaid.resources import shipped_templates_dir
 
 app = typer.Typer(help="Word documents of the case steps.", no_args_is_help=True)
-templates_app = typer.Typer(help="The Word templates under templates/docx.", no_args_is_help=True)
+templates_app = typer.Typer(
+    help="The Word and email templates (the shipped ones, or the templates_dir setting's).",
+    no_args_is_help=True,
+)
 
 
 @app.command("render")
@@ -124,11 +130,48 @@ def kinds(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
             console.print(f"    {{{{ {name} }}}}  {VARIABLES[name]}", highlight=False)
 
 
+@templates_app.command("export")
+def export(
+    folder: Annotated[Path, typer.Argument(help="A new (or empty) folder to copy the shipped templates to.")],
+) -> None:
+    """Copy the shipped Word and email templates to FOLDER, to edit them in Word or WPS and a text editor;
+    then set templates_dir (LEGALAID_TEMPLATES_DIR) to FOLDER and run `legalaid templates check`."""
+    output_folder(folder, "FOLDER")
+    if folder.is_dir() and any(folder.iterdir()):
+        raise UserError(f"FOLDER: {folder} is not empty; name a new folder (nothing was copied)")
+    source = shipped_templates_dir()
+    copied = shutil.copytree(source, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    count = sum(1 for path in Path(copied).rglob("*") if path.is_file())
+    console.print(f"copied {count} template files to {folder}", markup=False, highlight=False, soft_wrap=True)
+    console.print(
+        f"edit them, then set LEGALAID_TEMPLATES_DIR={folder.resolve()} (or templates_dir in legalaid.toml) "
+        "and run `legalaid templates check`",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _folder_to_check(folder: Path | None) -> Path | None:
+    """``--dir`` checked; without it the center's own templates when the settings name them (None: the
+    shipped ones)."""
+    if folder is None:
+        return load_settings().templates_dir
+    if not folder.is_dir():
+        raise UserError(f"--dir: {folder} is not a folder")
+    if not ((folder / "docx").is_dir() or (folder / "email").is_dir()):
+        raise UserError(f"--dir: {folder} holds neither docx/ nor email/ (name the templates folder)")
+    return folder
+
+
 @templates_app.command("check")
 def check(
     folder: Annotated[
         Path | None,
-        typer.Option("--dir", help="A folder holding docx/<locale>/*.docx [default: the shipped]."),
+        typer.Option(
+            "--dir",
+            help="A folder holding docx/ and email/ [default: the templates_dir setting, or the shipped].",
+        ),
     ] = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail on warnings (tags split across runs).")
@@ -137,10 +180,7 @@ def check(
 ) -> None:
     """Check every template: the Word templates parse, render, and use only the variables their kind
     provides; the email templates parse and exist in every locale."""
-    if folder is not None and not folder.is_dir():
-        raise UserError(f"--dir: {folder} is not a folder")
-    if folder is not None and not ((folder / "docx").is_dir() or (folder / "email").is_dir()):
-        raise UserError(f"--dir: {folder} holds neither docx/ nor email/ (name the templates folder)")
+    folder = _folder_to_check(folder)
     reports = check_templates(folder)
     failed = [r for r in reports if not r.ok or (strict and r.warnings)]
     # An email template that does not parse would fail its job at send time; say so now, by file.
