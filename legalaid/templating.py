@@ -4,7 +4,7 @@ rendering, what it will refuse.
 Jinja's sandbox refuses every attribute whose name starts with ``_`` (``__class__``, ``__globals__``,
 ``_TemplateReference__context``) when the template runs; ``legalaid templates check`` reports them before
 that, with the line they are on. ``BoundedSandbox`` also refuses an expression that would build a text or
-a number no document needs (``{{ 'x' * 10**10 }}``, ``{{ 9**9**9 }}``, ``{{ '%0999999999d' % 1 }}``,
+a number no document needs (``{{ 'x' * 10**10 }}``, ``{{ 9**999999999 }}``, ``{{ '%0999999999d' % 1 }}``,
 ``{{ name.ljust(10**9) }}``, ``{{ name|center(10**9) }}``) before it takes a worker's memory or time.
 (Jinja's own sandbox already bounds ``range`` to 100,000 items; a loop nested in a loop is left to the
 worker's task time limit.)
@@ -108,11 +108,13 @@ def _check_format_string(text: str) -> None:
 
 
 def _bounded_filter(original: Callable[..., Any], name: str) -> Callable[..., Any]:
-    def bounded(value: Any, width: Any = 80, *args: Any, **kwargs: Any) -> Any:
-        _check_size(width, f"|{name}")
-        if isinstance(width, str):
-            _check_size(len(width), f"|{name}")
-        return original(value, width, *args, **kwargs)
+    """``|center`` or ``|indent`` whose width (positional or keyword; an int, or indent's string) is
+    bounded; without one, the filter's own default (80, 4)."""
+
+    def bounded(value: Any, *args: Any, **kwargs: Any) -> Any:
+        width = args[0] if args else kwargs.get("width")
+        _check_size(len(width) if isinstance(width, str) else width, f"|{name}")
+        return original(value, *args, **kwargs)
 
     return bounded
 

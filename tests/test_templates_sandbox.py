@@ -233,6 +233,7 @@ HUGE = [
     pytest.param("{{ NAME.zfill(10**9) }}", "zfill() with 1,000,000,000", id="zfill"),
     pytest.param("{{ NAME|center(10**9) }}", "|center with 1,000,000,000", id="center"),
     pytest.param("{{ NAME|indent(10**9) }}", "|indent with 1,000,000,000", id="indent"),
+    pytest.param("{{ NAME|indent(width=10**9) }}", "|indent with 1,000,000,000", id="indent-keyword"),
 ]
 # What templates do with numbers and text: allowed, with the result they should have.
 ORDINARY = [
@@ -244,6 +245,11 @@ ORDINARY = [
     ("{{ 2**10 * 1234567890 }}", str(2**10 * 1234567890)),
     ("{{ NAME.ljust(6, '＿') }}", "王小明＿＿＿"),
     ("{{ NAME|center(7) }}", "  王小明  "),
+]
+# Line breaks are the email's (a Word paragraph keeps one line).
+ORDINARY_EMAIL = [
+    ("{{ ('甲\n' ~ NAME)|indent }}", "甲\n    王小明"),  # indent's own default, 4
+    ("{{ ('甲\n' ~ NAME)|indent(width='> ') }}", "甲\n> 王小明"),
 ]
 
 
@@ -261,6 +267,12 @@ def test_an_email_template_building_something_huge_is_refused(root: Path, tag: s
     _email_template(root, tag)
     with pytest.raises(SecurityError, match=re.escape(refusal)):
         render_email("evil", {"recipient_name": "王小明"}, root=root)
+
+
+@pytest.mark.parametrize(("tag", "expected"), ORDINARY_EMAIL)
+def test_ordinary_indenting_still_renders_in_an_email(root: Path, tag: str, expected: str) -> None:
+    _email_template(root, tag)
+    assert render_email("evil", {"recipient_name": "王小明"}, root=root).text == f"你好，\n{expected}\n"
 
 
 @pytest.mark.parametrize(("tag", "expected"), ORDINARY)
