@@ -211,6 +211,7 @@ def test_an_expired_lease_is_claimed_again_and_fences_the_first_claimant(any_rt:
     # The first worker dies: a redelivered message claims the tick once the lease has run out.
     second = _claim(any_rt, NOW + timedelta(seconds=16), worker="w2")
     assert second is not None and second.attempts == 2 and second.worker == "w2"
+    assert second.error is not None and second.error.startswith("lease expired")  # what the first did
     with any_rt.transaction() as session:
         assert not jobs.renew(
             session, run_id=first.id, attempt=1, now=NOW + timedelta(seconds=17), policy=POLICY
@@ -230,6 +231,8 @@ def test_a_failure_is_retried_with_backoff_then_dead_with_its_error(any_rt: Runt
     for attempt, (status, wait) in enumerate([("failed", 30), ("failed", 60), ("dead", None)], start=1):
         run = _claim(any_rt, now)
         assert run is not None and run.attempts == attempt
+        # A retry keeps the error of the run before it until it ends.
+        assert run.error == (None if attempt == 1 else f"TemplateError: broken ({attempt - 1})")
         assert _fail(any_rt, run, now, error=f"TemplateError: broken ({attempt})") == status
         row = _row(any_rt)
         assert row.status == status and row.lease_until is None and row.dispatched_at is None

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -27,6 +27,9 @@ STATUSES = (SCHEDULED, RUNNING, SUCCEEDED, FAILED, DEAD)
 ERROR_LIMIT = 2000
 
 _NO_SYNC = {"synchronize_session": False}
+# What happened to an attempt whose worker stopped mid-run, kept on the row whether the sweep or a
+# redelivered message notices it first.
+_LEASE_EXPIRED = "lease expired: the worker running it stopped (killed?); run again"
 
 
 class Tick(NamedTuple):
@@ -129,6 +132,9 @@ def claim(
             task=func.coalesce(JobRun.task, task),
             started_at=now,
             finished_at=None,
+            # Taken over from a worker that died (the redelivered message came before the sweep): say so,
+            # as the sweep would have. A retry of a failed run keeps that run's error.
+            error=case((JobRun.status == RUNNING, _LEASE_EXPIRED), else_=JobRun.error),
         )
         .returning(JobRun.id),
         execution_options=_NO_SYNC,
@@ -239,7 +245,7 @@ def reclaim_expired(session: Session, *, now: datetime, policy: TickPolicy = DEF
                 due_at=now,
                 dispatched_at=None,
                 lease_until=None,
-                error="lease expired: the worker running it stopped (killed?); scheduled again",
+                error=_LEASE_EXPIRED,
             ),
             execution_options=_NO_SYNC,
         )
