@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from legalaid.errors import ConfigError
+from legalaid.resources import templates_folder_problem
 
 CONFIG_FILE_ENV = "LEGALAID_CONFIG"
 DEFAULT_CONFIG_FILE = "legalaid.toml"
@@ -167,12 +168,8 @@ class Settings(BaseSettings):
     def _templates_folder(cls, value: Path | None) -> Path | None:
         if value is None:
             return None
-        if not value.is_dir():
-            raise ValueError(f"{value} is not a folder")
-        if not ((value / "docx").is_dir() or (value / "email").is_dir()):
-            raise ValueError(
-                f"{value} holds neither docx/ nor email/ (`legalaid templates export` makes one)"
-            )
+        if problem := templates_folder_problem(value):
+            raise ValueError(problem)
         return value.resolve()
 
     @field_validator("timezone")

@@ -18,6 +18,15 @@ def shipped_templates_dir() -> Path:
     return _PACKAGE.parent / "templates"
 
 
+def templates_folder_problem(folder: Path) -> str | None:
+    """Why ``folder`` cannot stand for templates/ (it needs docx/ or email/ in it), or None when it can."""
+    if not folder.is_dir():
+        return f"{folder} is not a folder"
+    if not ((folder / "docx").is_dir() or (folder / "email").is_dir()):
+        return f"{folder} holds neither docx/ nor email/ (`legalaid templates export` makes one)"
+    return None
+
+
 def use_templates_dir(folder: Path | None) -> None:
     """Render from ``folder`` (the ``templates_dir`` setting) in this process; None: the shipped templates.
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import docx
 import pytest
 from builders_reports import add_cases, add_consultations, make_center
+from celery import Celery
 from processes import ProcessGroup, job_runs, legalaid_env, wait_for
 from smtp_server import SmtpTestServer, smtp_settings
 from sqlalchemy import func, select, update
@@ -201,23 +202,30 @@ def test_a_dry_run_writes_and_sends_nothing(
     assert _outbox(rt) == [] and not (rt.settings.data_dir / "reports").exists()
 
 
+def _publish_in_a_worker(rt: Runtime, app: Celery, procs: ProcessGroup, *, times: int = 1) -> None:
+    """Start a worker, send it the reports tick of 2012-11-07 ``times`` times, and wait for the run."""
+    procs.start("worker", "worker", "--concurrency=1")
+    for _ in range(times):
+        app.send_task(
+            "legalaid.reports.publish",
+            kwargs={"job": "reports", "scheduled_for": "2012-11-07T09:00:00+08:00"},
+        )
+    wait_for(
+        lambda: [r for r in job_runs(rt.engine, "reports") if r.status == "succeeded"],
+        timeout=60,
+        what="the reports run",
+        procs=procs,
+    )
+
+
 @pytest.mark.slow
 def test_a_real_worker_runs_the_scheduled_reports(rt: Runtime, tmp_path: Path) -> None:
     _fill(rt)
     settings = Settings(data_dir=rt.settings.data_dir, report_year_start_month=11)
     app = make_celery(settings)
     environment = legalaid_env(data_dir=settings.data_dir, report_year_start_month=11)
-    tick = "2012-11-07T09:00:00+08:00"
     with ProcessGroup(tmp_path, environment) as procs:
-        procs.start("worker", "worker", "--concurrency=1")
-        app.send_task("legalaid.reports.publish", kwargs={"job": "reports", "scheduled_for": tick})
-        app.send_task("legalaid.reports.publish", kwargs={"job": "reports", "scheduled_for": tick})
-        wait_for(
-            lambda: [r for r in job_runs(rt.engine, "reports") if r.status == "succeeded"],
-            timeout=60,
-            what="the reports run",
-            procs=procs,
-        )
+        _publish_in_a_worker(rt, app, procs, times=2)
         mail_dir = settings.mail_dir
         files = wait_for(
             lambda: sorted(mail_dir.rglob("*.eml")) if len(list(mail_dir.rglob("*.eml"))) >= 2 else None,
@@ -243,15 +251,7 @@ def test_a_real_worker_renders_from_the_centers_own_templates(rt: Runtime, tmp_p
     environment = legalaid_env(data_dir=rt.settings.data_dir, report_year_start_month=11, templates_dir=own)
     app = make_celery(Settings(data_dir=rt.settings.data_dir))
     with ProcessGroup(tmp_path, environment) as procs:
-        procs.start("worker", "worker", "--concurrency=1")
-        tick = "2012-11-07T09:00:00+08:00"
-        app.send_task("legalaid.reports.publish", kwargs={"job": "reports", "scheduled_for": tick})
-        wait_for(
-            lambda: [r for r in job_runs(rt.engine, "reports") if r.status == "succeeded"],
-            timeout=60,
-            what="the reports run",
-            procs=procs,
-        )
+        _publish_in_a_worker(rt, app, procs)
     with rt.sessions() as session:
         subjects = sorted(session.scalars(select(OutboxMessage.subject)))
     assert subjects == [

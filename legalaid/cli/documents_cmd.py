@@ -27,7 +27,7 @@ from legalaid.documents.registry import check_locale
 from legalaid.errors import UserError
 from legalaid.mail import check_templates as check_email_templates
 from legalaid.models import GeneratedDocument
-from legalaid.resources import shipped_templates_dir
+from legalaid.resources import shipped_templates_dir, templates_folder_problem
 
 app = typer.Typer(help="Word documents of the case steps.", no_args_is_help=True)
 templates_app = typer.Typer(
@@ -157,10 +157,8 @@ def _folder_to_check(folder: Path | None) -> Path | None:
     shipped ones)."""
     if folder is None:
         return load_settings().templates_dir
-    if not folder.is_dir():
-        raise UserError(f"--dir: {folder} is not a folder")
-    if not ((folder / "docx").is_dir() or (folder / "email").is_dir()):
-        raise UserError(f"--dir: {folder} holds neither docx/ nor email/ (name the templates folder)")
+    if problem := templates_folder_problem(folder):
+        raise UserError(f"--dir: {problem}")
     return folder
 
 
