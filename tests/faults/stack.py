@@ -26,6 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
+from fault_report import Outcome, record
 from processes import LEGALAID, Proc, ProcessGroup, legalaid_env, wait_for
 from services import RedisServer
 from smtp_server import MAIL_FROM, SmtpTestServer, _Handler
@@ -93,6 +94,18 @@ class Tally:
     lost: int  # expected, never received
     duplicated: dict[str, int] = field(default_factory=dict)  # Message-ID → copies, for those > 1
     unexpected: int = 0  # received, but not among the expected
+
+
+def record_tally(scenario: str, tally: Tally, *, recovery_s: float) -> Outcome:
+    """The scenario's line of figures, from what the SMTP server received."""
+    return record(
+        scenario,
+        expected=tally.expected,
+        delivered=tally.delivered,
+        duplicates=tally.duplicates,
+        lost=tally.lost,
+        recovery_s=recovery_s,
+    )
 
 
 class TickRow(NamedTuple):

@@ -14,8 +14,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from fault_report import record
-from stack import Stack
+from stack import Stack, record_tally
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -38,14 +37,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(stack: Stack) -> None:
 
         last = stack.wait_until_settled(sent)
         tally = stack.tally(sent.values())
-        record(
-            f"1 worker SIGKILLed mid-batch, {moment}",
-            expected=tally.expected,
-            delivered=tally.delivered,
-            duplicates=tally.duplicates,
-            lost=tally.lost,
-            recovery_s=last - killed_at,
-        )
+        record_tally(f"1 worker SIGKILLed mid-batch, {moment}", tally, recovery_s=last - killed_at)
         assert tally.lost == 0, moment
         # At most the message in the killed worker's hands, which the server had accepted: again, same ID …
         assert tally.duplicates <= 1 and all(n == 2 for n in tally.duplicated.values()), tally

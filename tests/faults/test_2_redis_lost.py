@@ -16,8 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from fault_report import record
-from stack import Stack
+from stack import Stack, record_tally
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -41,14 +40,7 @@ def test_redis_restarted_then_flushed_with_work_queued_loses_nothing(stack: Stac
 
         last = stack.wait_until_settled(sent)
         tally = stack.tally(sent.values())
-        record(
-            f"2 Redis {name}, work queued",
-            expected=tally.expected,
-            delivered=tally.delivered,
-            duplicates=tally.duplicates,
-            lost=tally.lost,
-            recovery_s=last - fault_over,
-        )
+        record_tally(f"2 Redis {name}, work queued", tally, recovery_s=last - fault_over)
         assert (tally.lost, tally.duplicates) == (0, 0), tally
 
     # The sweep's own ticks, whose messages were lost too: every one recorded ran, once.

@@ -11,10 +11,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from fault_report import record
 from processes import wait_for
 from sqlalchemy import func, select
-from stack import Stack
+from stack import Stack, record_tally
 
 from legalaid.models import OutboxMessage
 
@@ -51,12 +50,7 @@ def test_smtp_down_for_several_retry_intervals_then_back_loses_nothing(stack: St
 
     last = stack.wait_until_settled(sent)
     tally = stack.tally(sent.values())
-    record(
-        f"3 SMTP refusing for {back_at - down_at:.0f} s, then back",
-        expected=tally.expected,
-        delivered=tally.delivered,
-        duplicates=tally.duplicates,
-        lost=tally.lost,
-        recovery_s=last - back_at,
+    record_tally(
+        f"3 SMTP refusing for {back_at - down_at:.0f} s, then back", tally, recovery_s=last - back_at
     )
     assert (tally.lost, tally.duplicates) == (0, 0), tally

@@ -12,9 +12,8 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from fault_report import record
 from services import PostgresServer
-from stack import Stack
+from stack import Stack, record_tally
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -38,14 +37,7 @@ def test_postgres_restarted_while_workers_run_loses_nothing(
 
     last = stack.wait_until_settled(sent)
     tally = stack.tally(sent.values())
-    record(
-        "4 PostgreSQL restarted under load",
-        expected=tally.expected,
-        delivered=tally.delivered,
-        duplicates=tally.duplicates,
-        lost=tally.lost,
-        recovery_s=last - back_at,
-    )
+    record_tally("4 PostgreSQL restarted under load", tally, recovery_s=last - back_at)
     assert (tally.lost, tally.duplicates) == (0, 0), tally
     # The sweep's ticks: those the scheduler could not record were sent anyway and recorded by the worker
     # that ran them; one whose run the restart cut short ran again (attempts 2): every recorded tick ran.

@@ -20,9 +20,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fault_report import record
 from processes import wait_for
-from stack import Stack, schedule_text
+from stack import Stack, record_tally, schedule_text
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -69,14 +68,7 @@ def test_a_task_that_always_fails_ends_dead_is_shown_and_blocks_nothing(stack: S
         procs=stack.procs,
     )  # fmt: skip
     tally = stack.tally(good.values())
-    record(
-        "7 a task that always fails (+30 queued after)",
-        expected=tally.expected,
-        delivered=tally.delivered,
-        duplicates=tally.duplicates,
-        lost=tally.lost,
-        recovery_s=last - handed_at,
-    )
+    record_tally("7 a task that always fails (+30 queued after)", tally, recovery_s=last - handed_at)
     assert (tally.lost, tally.duplicates, tally.unexpected) == (0, 0, 0), tally
 
     # The tick: dead after its attempts, the error kept; the heartbeat ran on behind it.
