@@ -22,6 +22,7 @@ RUN useradd --create-home --uid 10001 --user-group legalaid \
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY legalaid ./legalaid
+COPY cli ./cli
 COPY tasks ./tasks
 COPY workers ./workers
 COPY schedules ./schedules

@@ -102,7 +102,7 @@ def start_workers(folder: Path, values: dict[str, Any], pool: str) -> list[subpr
     env.update({f"LEGALAID_{k.upper()}": str(v) for k, v in values.items()})
     procs = []
     for n in range(WORKERS):
-        argv = [sys.executable, "-m", "legalaid", "worker", "--queues", "mail", "--concurrency=1"]
+        argv = [sys.executable, "-m", "cli", "worker", "--queues", "mail", "--concurrency=1"]
         argv += [f"--pool={pool}", f"--hostname=bench{n}@%h"]
         with (folder / f"worker-{n}.log").open("wb") as log:
             procs.append(

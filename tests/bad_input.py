@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from legalaid.cli import main
+from cli import main
 from legalaid.models import Base
 
 _THOROUGH = os.environ.get("LEGALAID_TEST_THOROUGH", "") not in ("", "0", "false", "no")

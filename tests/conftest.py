@@ -18,8 +18,8 @@ import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from cli._common import reset_runtime
 from legalaid import migrate
-from legalaid.cli._common import reset_runtime
 from legalaid.config import Settings
 from legalaid.resources import use_templates_dir
 from legalaid.runtime import Runtime, build_runtime

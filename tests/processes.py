@@ -25,7 +25,7 @@ from legalaid.models import JobRun
 
 T = TypeVar("T")
 
-LEGALAID = [sys.executable, "-m", "legalaid"]
+LEGALAID = [sys.executable, "-m", "cli"]
 
 
 def legalaid_env(**settings: object) -> dict[str, str]:

@@ -21,8 +21,8 @@ from factories import SAMPLES, write_file
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from legalaid.cli import _command, main
-from legalaid.cli._common import one_line
+from cli import _command, main
+from cli._common import one_line
 from legalaid.importing import KINDS
 from legalaid.runtime import Runtime, build_runtime
 

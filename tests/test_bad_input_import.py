@@ -21,7 +21,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from legalaid.cli import main
+from cli import main
 from legalaid.importing import KINDS, kind_headers
 from legalaid.importing._specs import CASES, CONSULTATIONS, FIRMS, LEAVE, PEOPLE, ROSTER
 from legalaid.importing._values import day as _day

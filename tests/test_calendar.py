@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from cli import main
 from legalaid import calendar as calendar_module
 from legalaid.calendar import DaySource, Override, WorkCalendar, load_overrides
-from legalaid.cli import main
 from legalaid.config import Settings
 from legalaid.errors import UserError
 

@@ -14,8 +14,8 @@ from builders_documents import make_case, make_lawyer
 from smtp_server import SmtpTestServer
 from sqlalchemy import func, select
 
+from cli import main
 from legalaid.casework import NoticeReport, assign_case, import_hook, notify_case_changes
-from legalaid.cli import main
 from legalaid.errors import UserError
 from legalaid.importing import import_file, write_csv
 from legalaid.models import CaseEvent, GeneratedDocument, OutboxMessage, Person

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from legalaid.cli import main
+from cli import main
 
 
 def test_usage_error_exits_2_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:

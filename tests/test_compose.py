@@ -19,7 +19,7 @@ from celery.app.utils import find_app
 from typer.core import TyperGroup
 
 import workers
-from legalaid.cli import app
+from cli import app
 from legalaid.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,11 +24,11 @@ import docx
 import pytest
 from sqlalchemy import create_engine, text
 
-from legalaid.cli import _common, app, main
-from legalaid.cli.demo_cmd import command_names
+from cli import _common, app, main
+from cli.demo.data import DEFAULT_AS_OF, KINDS, SCENARIOS, Row, generate
+from cli.demo.run import FILES, STEPS, DemoRefused, DemoStep, prepare_data_dir, run_demo
+from cli.demo_cmd import command_names
 from legalaid.config import Settings
-from legalaid.demo.data import DEFAULT_AS_OF, KINDS, SCENARIOS, Row, generate
-from legalaid.demo.run import FILES, STEPS, DemoRefused, DemoStep, prepare_data_dir, run_demo
 from legalaid.importing import import_file
 from legalaid.runtime import build_runtime
 

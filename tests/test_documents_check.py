@@ -12,7 +12,7 @@ import pytest
 from builders_documents import make_case
 from docx import Document
 
-from legalaid.cli import main
+from cli import main
 from legalaid.documents import KINDS, TemplateError, check_template, check_templates, render_document
 from legalaid.documents.render import inspect_template, render_template
 from legalaid.resources import shipped_templates_dir

@@ -12,7 +12,7 @@ from builders_documents import make_case, make_lawyer
 from docx import Document
 from sqlalchemy import select
 
-from legalaid.cli import _common, main
+from cli import _common, main
 from legalaid.models import GeneratedDocument
 from legalaid.models.enums import Decision
 from legalaid.runtime import Runtime

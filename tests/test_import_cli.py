@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from factories import CASES, SAMPLES, write_file
 
-from legalaid.cli import _common, main
+from cli import _common, main
 
 
 @pytest.fixture

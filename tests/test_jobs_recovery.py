@@ -21,8 +21,8 @@ import redis
 from processes import ProcessGroup, legalaid_env, wait_for, write_schedule
 from sqlalchemy import select, update
 
+from cli import main
 from legalaid import jobs, migrate
-from legalaid.cli import main
 from legalaid.config import Settings
 from legalaid.models import JobRun
 from legalaid.runtime import Runtime, build_runtime

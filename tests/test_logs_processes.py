@@ -23,8 +23,8 @@ from processes import ProcessGroup, legalaid_env, wait_for
 from safety_scan import find_secrets
 from smtp_server import MAIL_FROM, SmtpTestServer
 
+from cli import main
 from legalaid import migrate
-from legalaid.cli import main
 from legalaid.config import Settings
 from legalaid.runtime import build_runtime
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from smtp_server import queue_mail
 
-from legalaid.cli import _common, main
+from cli import _common, main
 from legalaid.mail import Attachment
 from legalaid.runtime import Runtime
 

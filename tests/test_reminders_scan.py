@@ -11,7 +11,7 @@ import pytest
 from builders_reminders import make_case, make_center, make_person, scan, table_counts
 from sqlalchemy import select, update
 
-from legalaid.cli import main
+from cli import main
 from legalaid.config import Settings
 from legalaid.models import Case, OutboxMessage, Person, ReminderDelivery, ReminderSent
 from legalaid.models.enums import Role

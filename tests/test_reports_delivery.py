@@ -18,8 +18,8 @@ from processes import ProcessGroup, job_runs, legalaid_env, wait_for
 from smtp_server import SmtpTestServer, smtp_settings
 from sqlalchemy import func, select, update
 
+from cli import main
 from legalaid import migrate
-from legalaid.cli import main
 from legalaid.config import Settings
 from legalaid.mail import flush, make_transport
 from legalaid.models import Firm, OutboxMessage, ReportRun

@@ -20,10 +20,10 @@ import pytest
 from builders_reports import docx_text
 from matplotlib import font_manager
 
-from legalaid.cli import main
+from cli import main
+from cli.demo.data import generate
+from cli.demo.run import run_demo
 from legalaid.config import Settings
-from legalaid.demo.data import generate
-from legalaid.demo.run import run_demo
 from legalaid.reports import ReportRequest, render_report, statistical_quarter, statistical_year
 from legalaid.reports.charts import chart_font, cjk_font_path, has_chinese, render_chart
 from legalaid.reports.content import BarChart

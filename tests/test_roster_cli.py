@@ -16,7 +16,7 @@ from builders_roster import NAMES, add_person, make_desk, put_leave, put_shifts,
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from legalaid.cli import main
+from cli import main
 from legalaid.models import DutyChange, Leave, OutboxMessage, RosterRequest
 from legalaid.roster import Shift
 from legalaid.runtime import Runtime

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import icalendar
 
+from cli.demo.data import generate
+from cli.demo.roster import next_month
+from cli.demo.run import run_demo
 from legalaid.config import Settings
-from legalaid.demo.data import generate
-from legalaid.demo.run import run_demo
 from legalaid.roster import find_problems, load_window
-from legalaid.roster.demo import next_month
 from legalaid.runtime import build_runtime
 
 

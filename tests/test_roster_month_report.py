@@ -12,9 +12,9 @@ from builders_roster import add_person, make_desk, put_shifts
 from smtp_server import SmtpTestServer, smtp_settings
 from sqlalchemy import func, select
 
+from cli import main
 from legalaid import migrate
 from legalaid.calendar import WorkCalendar
-from legalaid.cli import main
 from legalaid.mail import flush, make_transport
 from legalaid.models import Consultation, OutboxMessage
 from legalaid.models.enums import ConsultationChannel, ConsultationOutcome, Role

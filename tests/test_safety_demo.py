@@ -41,8 +41,8 @@ from safety_scan import (
 from smtp_server import MAIL_FROM, SmtpTestServer, free_port, queue_mail
 from sqlalchemy import select, text
 
-from legalaid.cli import main
-from legalaid.cli._common import reset_runtime
+from cli import main
+from cli._common import reset_runtime
 from legalaid.config import Settings
 from legalaid.mail import Attachment
 from legalaid.models import OutboxAttachment, OutboxMessage

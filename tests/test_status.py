@@ -16,8 +16,8 @@ from processes import ProcessGroup, job_runs, legalaid_env, wait_for, write_sche
 from smtp_server import SmtpTestServer, free_port
 from sqlalchemy import delete, text, update
 
+from cli import main
 from legalaid import jobs, migrate
-from legalaid.cli import main
 from legalaid.config import Settings
 from legalaid.jobs import TickPolicy
 from legalaid.leader import make_leader_lock

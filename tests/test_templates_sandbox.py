@@ -16,7 +16,7 @@ import pytest
 from docx import Document
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 
-from legalaid.cli import main
+from cli import main
 from legalaid.documents import KINDS, TemplateError, check_template
 from legalaid.documents.render import render_template
 from legalaid.mail import check_templates as check_email_templates

@@ -14,8 +14,8 @@ import pytest
 from celery.app.utils import find_app
 from processes import ProcessGroup, Run, job_runs, legalaid_env, wait_for, write_schedule
 
+from cli import main
 from legalaid import migrate
-from legalaid.cli import main
 from legalaid.config import Settings
 from legalaid.leader import current_leader
 from legalaid.runtime import build_runtime

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from cli._common import console, print_json, runtime
 from legalaid import migrate
-from legalaid.cli._common import console, print_json, runtime
 from legalaid.config import mask_url
 
 app = typer.Typer(help="Create or upgrade the database schema.", no_args_is_help=True)

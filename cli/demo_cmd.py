@@ -8,9 +8,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from legalaid.cli._common import console, err_console, output_folder, parse_date_option, print_json
-from legalaid.demo.data import DEFAULT_AS_OF
-from legalaid.demo.run import DemoReport, demo_settings, run_demo
+from cli._common import console, err_console, output_folder, parse_date_option, print_json
+from cli.demo.data import DEFAULT_AS_OF
+from cli.demo.run import DemoReport, demo_settings, run_demo
 
 _AS_OF_HELP = (
     f"The demo's today, YYYY-MM-DD (default {DEFAULT_AS_OF}, the day after the seed report's statistical "

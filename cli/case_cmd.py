@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
+from cli._common import console, err_console, parse_date_option, print_json, runtime
 from legalaid.casework import assign_case, notify_case_changes
 from legalaid.casework.notices import business_today
-from legalaid.cli._common import console, err_console, parse_date_option, print_json, runtime
 from legalaid.errors import UserError
 
 app = typer.Typer(help="Case steps by hand: assign a case to a lawyer.", no_args_is_help=True)

@@ -9,8 +9,8 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import select
 
+from cli._common import console, print_json, runtime
 from legalaid import jobs
-from legalaid.cli._common import console, print_json, runtime
 from legalaid.errors import UserError
 from legalaid.models import JobRun, utcnow
 from legalaid.status import STUCK_AFTER

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from cli._common import console, parse_date_option, print_json
 from legalaid.calendar import DayInfo, WorkCalendar
-from legalaid.cli._common import console, parse_date_option, print_json
 from legalaid.config import load_settings
 from legalaid.errors import UserError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from legalaid.cli._common import console, print_json
+from cli._common import console, print_json
 from legalaid.config import load_settings
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from legalaid.cli._common import console, output_folder, parse_date_option, print_json, runtime
+from cli._common import console, output_folder, parse_date_option, print_json, runtime
 from legalaid.config import load_settings
 from legalaid.documents import (
     KINDS,

@@ -11,9 +11,9 @@ import random
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from legalaid.demo._calendar import StatisticalYear, WorkingDay, working_days
-from legalaid.demo._cases import LABOR_MATTERS, YearPlan
-from legalaid.demo._people import STAFF, Row
+from cli.demo._calendar import StatisticalYear, WorkingDay, working_days
+from cli.demo._cases import LABOR_MATTERS, YearPlan
+from cli.demo._people import STAFF, Row
 
 _HOTLINE_REFERRED_SHARE = 0.02  # calls passed on to another office (labor inspection, mediation, …)
 _HOTLINE_TOPICS = ("追索劳动报酬", "劳动合同纠纷", "工伤赔偿", "婚姻家庭", "交通事故", "房屋拆迁")

@@ -8,8 +8,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from cli._common import console, err_console, parse_date_option, print_json, runtime
 from legalaid.casework.notices import business_today
-from legalaid.cli._common import console, err_console, parse_date_option, print_json, runtime
 from legalaid.config import load_settings
 from legalaid.reminders import BRANCHES, Rule, RunReport, load_rules, run_reminders
 from legalaid.reminders.rules import LEVELS, threshold_label

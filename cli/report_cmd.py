@@ -9,8 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from legalaid.casework.notices import business_today
-from legalaid.cli._common import (
+from cli._common import (
     console,
     err_console,
     output_folder,
@@ -18,6 +17,7 @@ from legalaid.cli._common import (
     print_json,
     runtime,
 )
+from legalaid.casework.notices import business_today
 from legalaid.errors import UserError
 from legalaid.reports import (
     Period,

@@ -10,9 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from legalaid.calendar import WorkCalendar
-from legalaid.casework.notices import business_today
-from legalaid.cli._common import (
+from cli._common import (
     console,
     err_console,
     output_folder,
@@ -20,6 +18,8 @@ from legalaid.cli._common import (
     print_json,
     runtime,
 )
+from legalaid.calendar import WorkCalendar
+from legalaid.casework.notices import business_today
 from legalaid.errors import UserError
 from legalaid.roster import (
     ChangeResult,

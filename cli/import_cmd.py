@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
+from cli import _common
+from cli._common import console, print_json, runtime
 from legalaid.casework import NoticeReport, import_hook
 from legalaid.casework.notices import business_today
-from legalaid.cli import _common
-from legalaid.cli._common import console, print_json, runtime
 from legalaid.errors import UserError
 from legalaid.importing import KINDS, ImportFailed, import_file
 

@@ -17,7 +17,7 @@ from legalaid.reports.deliver import produce_report, reports_dir
 from legalaid.reports.periods import statistical_year
 
 if TYPE_CHECKING:
-    from legalaid.demo.run import DemoContext
+    from cli.demo.run import DemoContext
 
 DEMO_YEAR_START_MONTH = 11  # the seed center's statistical year: 1 November to 31 October
 

@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from legalaid.demo._calendar import StatisticalYear, WorkingDay, working_days
-from legalaid.demo._people import FIRMS, Names, Row
+from cli.demo._calendar import StatisticalYear, WorkingDay, working_days
+from cli.demo._people import FIRMS, Names, Row
 
 # Weighted matters (案由), as the seed report lists them for migrant workers and as a district sees them.
 _MIGRANT_MATTERS = {

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from typer._click.core import Command
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
-from legalaid.cli import (
+from cli import (
     _common,
     calendar_cmd,
     case_cmd,
@@ -30,7 +30,7 @@ from legalaid.cli import (
     roster_cmd,
     status_cmd,
 )
-from legalaid.cli._common import print_error
+from cli._common import print_error
 from legalaid.config import load_settings
 from legalaid.errors import UserError
 from legalaid.logs import command_logging

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from legalaid.demo._calendar import StatisticalYear
+from cli.demo._calendar import StatisticalYear
 from legalaid.models import (
     Case,
     CaseGroup,

@@ -78,7 +78,7 @@ def register(app: typer.Typer) -> None:
         settings = load_settings()
         _require_current_schema(settings)
         configure_logging(settings)
-        legalaid = [sys.executable, "-m", "legalaid"]
+        legalaid = [sys.executable, "-m", "cli"]
         children = {
             "scheduler": [*legalaid, "scheduler"],
             "worker": [*legalaid, "worker", f"--concurrency={concurrency}", f"--pool={pool.value}"],

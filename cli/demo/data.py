@@ -18,11 +18,11 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from cli.demo._calendar import StatisticalYear, WorkingDay, month_before, statistical_years, working_days
+from cli.demo._cases import SCENARIOS, CaseMaker, YearPlan
+from cli.demo._consultations import consultation_rows
+from cli.demo._people import CENTER_HEAD, STAFF, Absence, Names, Row, desk_duty, firm_rows, people_rows
 from legalaid.calendar import WorkCalendar
-from legalaid.demo._calendar import StatisticalYear, WorkingDay, month_before, statistical_years, working_days
-from legalaid.demo._cases import SCENARIOS, CaseMaker, YearPlan
-from legalaid.demo._consultations import consultation_rows
-from legalaid.demo._people import CENTER_HEAD, STAFF, Absence, Names, Row, desk_duty, firm_rows, people_rows
 
 __all__ = [
     "CENTER_HEAD",

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from legalaid.cli._common import console, print_json, runtime
+from cli._common import console, print_json, runtime
 from legalaid.errors import UserError
 from legalaid.models import utcnow
 from legalaid.status import Check, collect_status

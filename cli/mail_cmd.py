@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from legalaid.cli._common import console, err_console, print_json, runtime
+from cli._common import console, err_console, print_json, runtime
 from legalaid.errors import UserError
 from legalaid.mail import DEAD, QUEUED, Outcome, due_ids, flush, make_transport, requeue
 from legalaid.mail.outbox import dead_ids

@@ -26,7 +26,7 @@ from legalaid.roster.store import load_window, rotate
 from legalaid.roster.swap import write_rotation
 
 if TYPE_CHECKING:
-    from legalaid.demo.run import DemoContext
+    from cli.demo.run import DemoContext
 
 
 def next_month(as_of: date) -> tuple[date, date]:

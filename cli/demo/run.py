@@ -23,13 +23,15 @@ from typing import Any
 
 from sqlalchemy import func, inspect, select
 
+from cli.demo.data import CENTER_HEAD, DEFAULT_AS_OF, STAFF, DemoData, Row, generate
+from cli.demo.reports import demo_report
+from cli.demo.roster import demo_roster
+from cli.demo.summary import Figures, summarize
 from legalaid import migrate
 from legalaid.calendar import WorkCalendar
 from legalaid.casework import NoticeReport, import_hook
 from legalaid.config import Settings, load_settings, mask_url
 from legalaid.db import make_engine
-from legalaid.demo.data import CENTER_HEAD, DEFAULT_AS_OF, STAFF, DemoData, Row, generate
-from legalaid.demo.summary import Figures, summarize
 from legalaid.errors import UserError
 from legalaid.importing import ImportFailed, ImportResult, import_file, kind_headers, write_csv, write_xlsx
 from legalaid.mail import Outcome, flush, make_transport
@@ -47,8 +49,6 @@ from legalaid.models.enums import (
     Slot,
 )
 from legalaid.reminders import run_reminders
-from legalaid.reports.demo import demo_report
-from legalaid.roster.demo import demo_roster
 from legalaid.runtime import Runtime, build_runtime
 
 DEMO_FOLDER = "demo"  # under the data dir: the files the demo imported, for users to open and copy
