@@ -172,6 +172,18 @@ class Settings(BaseSettings):
             raise ValueError(problem)
         return value.resolve()
 
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        return normalized_database_url(value) if value else value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _supported_broker(cls, value: str) -> str:
+        if value and (problem := broker_url_problem(value)):
+            raise ValueError(problem)
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -277,6 +289,55 @@ class Settings(BaseSettings):
         values["database_url"] = mask_url(self.resolved_database_url)
         values["broker_url"] = mask_url(self.resolved_broker_url)
         return values
+
+
+DATABASE_FORMS = (
+    "sqlite:///PATH, or postgresql://USER@HOST:5432/DB (postgres:// and postgresql+psycopg:// too)"
+)
+BROKER_FORMS = "redis://HOST:6379/0 (rediss:// with TLS), or nothing for the embedded filesystem:// broker"
+# The database kinds the service runs on (its SQL branches on these two), each with its installed driver.
+_DATABASE_DRIVERS = {
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite",
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+}
+
+
+def normalized_database_url(url: str) -> str:
+    """``url`` with the installed driver named (``postgres://`` and ``postgresql://`` become
+    ``postgresql+psycopg://``, the psycopg 3 this package installs; SQLAlchemy would look for psycopg2); a
+    URL of another kind, or none at all, raises ValueError with one line saying what is wrong and which forms
+    are accepted. A PostgreSQL URL without a host (``postgresql:///legalaid``) is the local socket."""
+    scheme, separator, rest = url.partition("://")
+    driver = _DATABASE_DRIVERS.get(scheme.lower()) if separator else None
+    if driver is None:
+        if not separator:
+            raise ValueError(f"{mask_url(url)!r} is not a database URL; use {DATABASE_FORMS}")
+        raise ValueError(f"{scheme}:// is not a database this service runs on; use {DATABASE_FORMS}")
+    if driver == "sqlite" and not rest.startswith("/"):
+        raise ValueError(f"{mask_url(url)!r} names no database file; use {DATABASE_FORMS}")
+    return f"{driver}://{rest}"
+
+
+def broker_url_problem(url: str) -> str | None:
+    """What is wrong with a broker URL, in one line, or None: Redis (``redis://``, ``rediss://``) with a
+    host, a port number and a database number, or the embedded ``filesystem://``."""
+    if url == "filesystem://":
+        return None
+    scheme, separator, rest = url.partition("://")
+    if not separator or scheme.lower() not in ("redis", "rediss"):
+        return f"{mask_url(url)!r} is not a broker URL; use {BROKER_FORMS}"
+    address, _, database = rest.rpartition("@")[2].partition("/")
+    host, _, port = address.rpartition(":") if address.count(":") == 1 else (address, "", "")
+    if not host:
+        return f"{mask_url(url)!r} names no Redis host; use {BROKER_FORMS}"
+    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        return f"{mask_url(url)!r}: {port!r} is not a port number; use {BROKER_FORMS}"
+    if database and not database.isdigit():
+        return f"{mask_url(url)!r}: {database!r} is not a Redis database number; use {BROKER_FORMS}"
+    return None
 
 
 def mask_url(url: str) -> str:
