@@ -38,20 +38,19 @@ def count(n: int, locale: str) -> str:
 def compared(now: int, before: int, *, locale: str, quarter: bool = False, unit: str = "件") -> str:
     """How ``now`` compares with ``before`` (a year earlier): 比去年增长12.24% / 比去年下降… / 与去年持平 /
     去年为0件; up 12.24% on last year / down … / the same as last year / none last year."""
-    if locale == "zh_CN":
+    # One ladder of cases for both languages; each rung says it the way the locale does.
+    zh = locale == "zh_CN"
+    if zh:
         last = "去年同期" if quarter else "去年"
-        if now == before:
-            return f"与{last}持平"
-        change = percent_change(now, before)
-        if change is None:
-            return f"{last}为0{unit}"
-        return f"比{last}{'增长' if change > 0 else '下降'}{abs(change)}%"
-    last = "the same quarter last year" if quarter else "last year"
+    else:
+        last = "the same quarter last year" if quarter else "last year"
     if now == before:
-        return f"the same as {last}"
+        return f"与{last}持平" if zh else f"the same as {last}"
     change = percent_change(now, before)
     if change is None:
-        return f"none {last}"
+        return f"{last}为0{unit}" if zh else f"none {last}"
+    if zh:
+        return f"比{last}{'增长' if change > 0 else '下降'}{abs(change)}%"
     return f"{'up' if change > 0 else 'down'} {abs(change)}% on {last}"
 
 
