@@ -22,7 +22,7 @@ from legalaid.roster.checks import find_problems
 from legalaid.roster.data import Away, LeaveBook, Shift
 from legalaid.roster.generate import Rotation
 from legalaid.roster.notices import notify_changes
-from legalaid.roster.store import ShiftChange, Window, apply_changes, load_window, person_by_code, rotate
+from legalaid.roster.store import Window, apply_changes, load_window, person_by_code, rotate
 
 
 @dataclass
@@ -87,18 +87,9 @@ def swap(
     result.warnings += _consecutive_warning(session, settings, taker.code, on, after, calendar)
     if dry_run:
         return result
-    request, changes = apply_changes(
-        session,
-        kind="swap",
-        requested_by=asked,
-        note=reason,
-        add=result.added,
-        remove=result.removed,
-        source="swap",
+    return _record(
+        session, settings, result, kind="swap", asked=asked, note=reason, today=today, source="swap"
     )
-    result.request_id = request.id
-    _tell(session, settings, result, changes, today=today, asked=asked, reason="swap")
-    return result
 
 
 def _check_taker(window: Window, taker: Person, on: date) -> None:
@@ -180,19 +171,9 @@ def add_leave(
     leave = Leave(person_id=person.id, start=start, end=end, reason=reason)
     session.add(leave)
     session.flush()
-    request, changes = apply_changes(
-        session,
-        kind="leave",
-        requested_by=asked,
-        note=reason,
-        add=result.added,
-        remove=result.removed,
-        leave_id=leave.id,
-        source="generated",
+    return _record(
+        session, settings, result, kind="leave", asked=asked, note=reason, today=today, leave_id=leave.id
     )
-    result.request_id = request.id
-    _tell(session, settings, result, changes, today=today, asked=asked, reason="leave")
-    return result
 
 
 def write_rotation(
@@ -221,25 +202,36 @@ def write_rotation(
     if not add and not remove:
         return result
     note = f"{window.start} … {window.end}" + (" (replace)" if replace else "")
-    request, changes = apply_changes(
-        session, kind="generate", requested_by=asked, note=note, add=add, remove=remove
-    )
-    result.request_id = request.id
-    _tell(session, settings, result, changes, today=today, asked=asked, reason="generate")
-    return result
+    return _record(session, settings, result, kind="generate", asked=asked, note=note, today=today)
 
 
-def _tell(
+def _record(
     session: Session,
     settings: Settings,
     result: ChangeResult,
-    changes: list[ShiftChange],
     *,
-    today: date,
+    kind: str,
     asked: str,
-    reason: str,
-) -> None:
-    run = notify_changes(session, settings, changes, today=today, requested_by=asked, reason=reason)
+    note: str | None,
+    today: date,
+    leave_id: int | None = None,
+    source: str = "generated",
+) -> ChangeResult:
+    """Write ``result``'s shifts as one request of ``kind`` (a swap, leave, a rotation drawn) made by
+    ``asked``, and tell everyone whose future duty it moved, the kind being the reason they are given."""
+    request, changes = apply_changes(
+        session,
+        kind=kind,
+        requested_by=asked,
+        note=note,
+        add=result.added,
+        remove=result.removed,
+        leave_id=leave_id,
+        source=source,
+    )
+    result.request_id = request.id
+    run = notify_changes(session, settings, changes, today=today, requested_by=asked, reason=kind)
     result.outbox_ids += run.outbox_ids
     result.notices += run.messages
     result.warnings += run.problems
+    return result
