@@ -1,4 +1,8 @@
-"""What every command shares: the runtime, JSON output, and one-line errors."""
+"""What every command shares: the runtime, JSON output, and one-line errors.
+
+Light on purpose: every command module imports it, and ``legalaid --help`` builds every command, so what it
+imports at the top is paid by every command; the runtime and the domain are imported when first used.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,29 @@ import re
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
+from cli._console import Text, console, err_console
 from legalaid.errors import UserError
-from legalaid.importing import FIRST_YEAR, LAST_YEAR
-from legalaid.runtime import Runtime, build_runtime
 
-console = Console()
-err_console = Console(stderr=True)
+if TYPE_CHECKING:
+    from legalaid.runtime import Runtime
+
+__all__ = [
+    "console",
+    "err_console",
+    "fail",
+    "one_line",
+    "output_folder",
+    "parse_date_option",
+    "print_error",
+    "print_json",
+    "reset_runtime",
+    "runtime",
+    "warn",
+]
 
 _runtime: Runtime | None = None
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -27,6 +42,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 def runtime() -> Runtime:
     """The process's runtime, built on first use so ``--help`` needs no database."""
+    from legalaid.runtime import build_runtime
+
     global _runtime
     if _runtime is None:
         _runtime = build_runtime()
@@ -64,6 +81,12 @@ def print_error(message: str) -> None:
     )
 
 
+def warn(lines: list[str]) -> None:
+    """Each line as ``warning: line`` on stderr, as it is (never read as console markup)."""
+    for line in lines:
+        err_console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
+
+
 def one_line(text: str) -> str:
     """``text`` as one line: line breaks and other control characters (a value the user typed, quoted in
     an error) shown as escapes, so an error is always exactly one line."""
@@ -81,6 +104,8 @@ def parse_date_option(value: str | None, option: str) -> date | None:
         parsed = date.fromisoformat(value)
     except ValueError:
         raise UserError(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
+    from legalaid.importing import FIRST_YEAR, LAST_YEAR
+
     if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
         raise UserError(f"{option}: {value} is out of range (years {FIRST_YEAR} to {LAST_YEAR})")
     return parsed

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cli._common import console, parse_date_option, print_json
-from legalaid.calendar import DayInfo, WorkCalendar
 from legalaid.config import load_settings
 from legalaid.errors import UserError
+
+if TYPE_CHECKING:
+    from legalaid.calendar import DayInfo
 
 app = typer.Typer(help="Working days of the Chinese calendar (调休 included).", no_args_is_help=True)
 
@@ -51,6 +53,8 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Each day from --from to --to: weekday, working or not, holiday name, provisional."""
+    from legalaid.calendar import WorkCalendar
+
     first, last = _date(start, "--from"), _date(end, "--to")
     if last < first:
         raise UserError(f"--to {last.isoformat()} is before --from {first.isoformat()}")
@@ -90,6 +94,8 @@ def next_working_day(
     as_json: JsonOption = False,
 ) -> None:
     """The day that is --days working days after --from, not counting --from (0: --from or the next)."""
+    from legalaid.calendar import WorkCalendar
+
     calendar = WorkCalendar.from_settings(load_settings())
     first = _date(start, "--from")
     info = calendar.day(calendar.add_working_days(first, days))

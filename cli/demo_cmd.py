@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from cli._common import console, err_console, output_folder, parse_date_option, print_json
+from cli._console import Table
 from cli.demo.data import DEFAULT_AS_OF
-from cli.demo.run import DemoReport, demo_settings, run_demo
+
+if TYPE_CHECKING:
+    from cli.demo.run import DemoReport
 
 _AS_OF_HELP = (
     f"The demo's today, YYYY-MM-DD (default {DEFAULT_AS_OF}, the day after the seed report's statistical "
@@ -44,6 +46,8 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Build a sample center modelled on the 2012 work report in a fresh data folder; show its figures."""
+        from cli.demo.run import demo_settings, run_demo
+
         day = parse_date_option(as_of, "--as-of") or DEFAULT_AS_OF
         if data_dir is not None:
             output_folder(data_dir, "--dir")

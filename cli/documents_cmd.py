@@ -4,30 +4,22 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli._common import console, output_folder, parse_date_option, print_json, runtime
 from legalaid.config import load_settings
-from legalaid.documents import (
-    KINDS,
-    VARIABLES,
-    Issuer,
-    PdfUnavailable,
-    RenderedDocument,
-    check_templates,
-    get_kind,
-    render_document,
-    save_document,
-    to_pdf,
-)
-from legalaid.documents.pdf import require_office
-from legalaid.documents.registry import check_locale
 from legalaid.errors import UserError
-from legalaid.mail import check_templates as check_email_templates
-from legalaid.models import GeneratedDocument
 from legalaid.resources import shipped_templates_dir, templates_folder_problem
+
+if TYPE_CHECKING:
+    from legalaid.documents import RenderedDocument
+    from legalaid.models import GeneratedDocument
+
+# legalaid.documents.KINDS, written out: the documents are loaded by a command that renders or checks
+# them, not by every --help (tests/test_startup.py checks the two agree).
+KINDS_HELP = "grant_decision, denial_decision, assignment_notice"
 
 app = typer.Typer(help="Word documents of the case steps.", no_args_is_help=True)
 templates_app = typer.Typer(
@@ -38,7 +30,7 @@ templates_app = typer.Typer(
 
 @app.command("render")
 def render(
-    kind: Annotated[str, typer.Argument(help=f"The document: {', '.join(KINDS)}.")],
+    kind: Annotated[str, typer.Argument(help=f"The document: {KINDS_HELP}.")],
     case_no: Annotated[str, typer.Option("--case", help="The case number (案号).")],
     out: Annotated[Path | None, typer.Option("--out", help="Folder [default: data_dir/documents].")] = None,
     locale: Annotated[
@@ -53,13 +45,19 @@ def render(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Render the KIND document of a case into a folder, and record it."""
+    from legalaid.documents import Issuer, PdfUnavailable, get_kind, render_document, save_document, to_pdf
+    from legalaid.documents.pdf import require_office
+    from legalaid.documents.registry import check_locale
+    from legalaid.paths import StagedFiles
+
     get_kind(kind)  # an unknown kind fails before the database is opened
     issue_date = parse_date_option(issued_on, "--issued-on")
     rt = runtime()
     checked_locale = check_locale(locale or rt.settings.locale)
     office = require_office() if pdf else None  # say so before anything is written
     folder = output_folder(out, "--out") if out is not None else rt.settings.documents_dir
-    with rt.transaction() as session:
+    # The file is staged in the transaction and put in the folder once the record has committed.
+    with StagedFiles() as staged, rt.transaction() as session:
         doc = render_document(
             session,
             kind=kind,
@@ -72,15 +70,15 @@ def render(
         if dry_run:
             _report([_describe(doc, None)], as_json=as_json, dry_run=True)
             return
-        records = [(doc, save_document(session, doc, folder))]
+        records = [(doc, save_document(session, doc, folder, staged=staged))]
     if office is not None:
         # The .docx is committed first: a failed conversion leaves it written and recorded, and says so.
         try:
             pdf_doc = to_pdf(doc, office=office)
         except PdfUnavailable as exc:
             raise PdfUnavailable(f"{exc} (the .docx is written: {records[0][1].path})") from None
-        with rt.transaction() as session:
-            records.append((pdf_doc, save_document(session, pdf_doc, folder)))
+        with StagedFiles() as staged, rt.transaction() as session:
+            records.append((pdf_doc, save_document(session, pdf_doc, folder, staged=staged)))
     _report([_describe(d, r) for d, r in records], as_json=as_json, dry_run=False)
 
 
@@ -112,6 +110,8 @@ def _report(items: list[dict[str, object]], *, as_json: bool, dry_run: bool) -> 
 @app.command("kinds")
 def kinds(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List the document kinds, their titles and the variables each gives its template."""
+    from legalaid.documents import KINDS, VARIABLES
+
     rows: list[dict[str, object]] = [
         {
             "kind": kind.name,
@@ -178,6 +178,9 @@ def check(
 ) -> None:
     """Check every template: the Word templates parse, render, and use only the variables their kind
     provides; the email templates parse and exist in every locale."""
+    from legalaid.documents import check_templates
+    from legalaid.mail import check_templates as check_email_templates
+
     folder = _folder_to_check(folder)
     reports = check_templates(folder)
     failed = [r for r in reports if not r.ok or (strict and r.warnings)]

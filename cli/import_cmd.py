@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli import _common
 from cli._common import console, print_json, runtime
-from legalaid.casework import NoticeReport, import_hook
-from legalaid.casework.notices import business_today
+from cli._console import import_progress
 from legalaid.errors import UserError
-from legalaid.importing import KINDS, ImportFailed, import_file
 
+if TYPE_CHECKING:
+    from legalaid.casework import NoticeReport
+
+# legalaid.importing.KINDS, written out: the importer is loaded by an import, not by every --help
+# (tests/test_startup.py checks the two agree).
+KINDS_HELP = "firms | people | cases | consultations | roster | leave"
 _FILE_HELP = "CSV (UTF-8, UTF-8 with BOM or GB18030) or XLSX, with a header row in English or Chinese."
 _PROGRESS_HELP = "Show a progress bar (default: for big files when stderr is a terminal)."
 
@@ -28,7 +32,7 @@ class _NothingImported(UserError):
 def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_command(
-        kind: Annotated[str, typer.Argument(metavar="KIND", help=" | ".join(KINDS))],
+        kind: Annotated[str, typer.Argument(metavar="KIND", help=KINDS_HELP)],
         # Text, made a Path here: click would make "" the current folder.
         file_name: Annotated[str, typer.Argument(metavar="FILE", help=_FILE_HELP)],
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count; write nothing.")] = False,
@@ -38,15 +42,26 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Import firms, people, cases, consultations, the roster or leave; a bad row imports nothing."""
+        from legalaid.casework import import_hook
+        from legalaid.casework.notices import business_today
+        from legalaid.importing import ImportFailed, import_file
+        from legalaid.paths import StagedFiles
+
         if not file_name:
             raise UserError("FILE: empty; name the CSV or XLSX file to import")
         file = Path(file_name)
         rt = runtime()
-        # Assignments and decisions the file makes are emailed with their letters, in the same transaction.
+        # Assignments and decisions the file makes are emailed with their letters, in the same transaction;
+        # the letters' files are put in the documents folder once it has committed.
         notices: list[NoticeReport] = []
-        hook = import_hook(rt.settings, today=business_today(rt.settings), reports=notices)
         try:
-            result = import_file(rt, kind, file, dry_run=dry_run, progress=progress, on_changes=hook)
+            with StagedFiles() as staged:
+                hook = import_hook(
+                    rt.settings, today=business_today(rt.settings), reports=notices, staged=staged
+                )
+                result = import_file(
+                    rt, kind, file, dry_run=dry_run, progress=import_progress(progress), on_changes=hook
+                )
         except ImportFailed as exc:
             # Every line, unstyled: file:row:column references that an editor or a script can follow.
             sys.stderr.write("".join(f"{line}\n" for line in exc.errors))
@@ -56,11 +71,17 @@ def register(app: typer.Typer) -> None:
             ) from None
         queued = sum(len(report.queued) for report in notices)
         problems = [line for report in notices for line in report.problems]
+        from cli._handoff import hand_over_queued
+
+        ids = [] if dry_run else [outbox_id for report in notices for outbox_id in report.queued]
+        note = hand_over_queued(rt, ids)
         if as_json:
             print_json({**result.as_dict(), "notices_queued": queued, "notice_problems": problems})
             return
         console.print(result.summary(), markup=False, highlight=False, soft_wrap=True)
         if queued:
             console.print(f"{queued} notice{'s' if queued > 1 else ''} queued for delivery", highlight=False)
+        if note:
+            console.print(note, markup=False, highlight=False)
         for line in problems:
             _common.err_console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)

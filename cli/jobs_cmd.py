@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 from sqlalchemy import select
 
 from cli._common import console, print_json, runtime
-from legalaid import jobs
+from cli._console import Table, Text
 from legalaid.errors import UserError
-from legalaid.models import JobRun, utcnow
-from legalaid.status import STUCK_AFTER
+
+if TYPE_CHECKING:
+    from legalaid.models import JobRun
 
 app = typer.Typer(help="Scheduled job ticks: what is not done, run a dead one again.", no_args_is_help=True)
 
@@ -36,6 +35,10 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
 
     Exit 1 when a tick is dead or stuck, as ``legalaid status`` does.
     """
+    from legalaid import jobs
+    from legalaid.models import utcnow
+    from legalaid.status import STUCK_AFTER
+
     rt = runtime()
     with rt.sessions() as session:
         last = [_tick(run) for run in jobs.last_runs(session)]
@@ -70,6 +73,9 @@ def retry(
 
     The leader scheduler's sweep sends it within seconds; its work runs once, as for any tick.
     """
+    from legalaid import jobs
+    from legalaid.models import JobRun
+
     if (key is None) == (not dead):
         raise UserError("name one tick KEY (see `legalaid jobs status`) or --dead")
     rt = runtime()

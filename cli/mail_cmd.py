@@ -6,16 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-from rich.text import Text
 
 from cli._common import console, err_console, print_json, runtime
+from cli._console import Table, Text, count_bar
 from legalaid.errors import UserError
-from legalaid.mail import DEAD, QUEUED, Outcome, due_ids, flush, make_transport, requeue
-from legalaid.mail.outbox import dead_ids
-from legalaid.mail.views import message_report, status_report
-from legalaid.models.base import utcnow
 
 
 class NotDelivered(UserError):
@@ -39,6 +33,9 @@ def _age(seconds: int | None) -> str:
 @app.command("status")
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Messages by status, the age of the oldest queued one, and every dead one with its error."""
+    from legalaid.mail.views import status_report
+    from legalaid.models.base import utcnow
+
     rt = runtime()
     with rt.transaction() as session:
         report = status_report(session, now=utcnow())
@@ -75,6 +72,8 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """One message: headers, recipients, status, attempts, last error, attachments (names and sizes)."""
+    from legalaid.mail.views import message_report
+
     rt = runtime()
     with rt.transaction() as session:
         report = message_report(session, outbox_id, mail_from=rt.settings.mail_from)
@@ -112,8 +111,13 @@ def retry(
 ) -> None:
     """Queue a dead (or waiting) message again, due now, with a fresh retry horizon.
 
-    A worker picks it up at the next sweep; ``legalaid mail flush`` sends it from here at once.
+    A worker delivers it at once (a Redis broker) or at its next mail sweep (the embedded broker);
+    ``legalaid mail flush`` sends it from here at once.
     """
+    from legalaid.mail import DEAD, QUEUED, requeue
+    from legalaid.mail.outbox import dead_ids
+    from legalaid.mail.views import message_report
+
     if (outbox_id is None) == (not dead):
         raise UserError("name one message ID or --dead")
     rt = runtime()
@@ -130,8 +134,13 @@ def retry(
             session.rollback()
         else:
             ids = requeue(session, ids=[outbox_id] if outbox_id is not None else [], dead=dead)
+    from cli._handoff import hand_over_queued
+
+    note = None if dry_run else hand_over_queued(rt, ids)
     verb = "would queue" if dry_run else "queued"
     console.print(f"{verb} {len(ids)} message(s) again: {', '.join(map(str, ids)) or '-'}", highlight=False)
+    if note:
+        console.print(note, markup=False, highlight=False)
 
 
 @app.command("flush")
@@ -140,6 +149,9 @@ def flush_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Deliver every message due now, in this process, through the configured transport."""
+    from legalaid.mail import Outcome, due_ids, flush, make_transport
+    from legalaid.models.base import utcnow
+
     rt = runtime()
     if dry_run:
         with rt.transaction() as session:
@@ -150,14 +162,7 @@ def flush_cmd(
             console.print(f"{len(ids)} message(s) due: {', '.join(map(str, ids)) or '-'}", highlight=False)
         return
     transport = make_transport(rt.settings)
-    progress = Progress(
-        TextColumn("delivering"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        disable=as_json or not err_console.is_terminal,
-    )
+    progress = count_bar("delivering", disable=as_json or not err_console.is_terminal)
     try:
         with progress:
             task = progress.add_task("mail", total=None)

@@ -18,11 +18,9 @@ from typing import Annotated
 
 import typer
 
-from legalaid import migrate
 from legalaid.config import Settings, load_settings
 from legalaid.errors import UserError
 from legalaid.logs import configure_logging
-from legalaid.runtime import build_runtime
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +86,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _require_current_schema(settings: Settings) -> None:
+    from legalaid import migrate
+    from legalaid.runtime import build_runtime
+
     runtime = build_runtime(settings)
     try:
         if not migrate.is_current(runtime.engine):

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from cli._common import console, err_console, parse_date_option, print_json, runtime
-from legalaid.casework.notices import business_today
+from cli._console import Table, Text
 from legalaid.config import load_settings
-from legalaid.reminders import BRANCHES, Rule, RunReport, load_rules, run_reminders
-from legalaid.reminders.rules import LEVELS, threshold_label
+
+if TYPE_CHECKING:
+    from legalaid.reminders import Rule, RunReport
 
 app = typer.Typer(help="Follow-up reminders: run the daily scan, show the rules.", no_args_is_help=True)
 
@@ -31,12 +30,19 @@ def run(
     as_json: JsonOption = False,
 ) -> None:
     """Queue today's reminder and escalation digests (each item once, ever); a worker delivers them."""
+    from legalaid.casework.notices import business_today
+    from legalaid.reminders import run_reminders
+    from legalaid.reminders.rules import threshold_label
+
     rt = runtime()
     day = parse_date_option(as_of, "--as-of") or business_today(rt.settings)
     with rt.transaction() as session:
         report = run_reminders(session, rt.settings, as_of=day, dry_run=dry_run)
         if dry_run:
             session.rollback()  # run_reminders wrote nothing; the rollback makes sure of it
+    from cli._handoff import hand_over_queued
+
+    note = None if dry_run else hand_over_queued(rt, report.outbox_ids)
     if not report.working_day:
         holiday = f" ({report.holiday_name})" if report.holiday_name else ""
         next_day = report.next_working_day.isoformat() if report.next_working_day else "?"
@@ -72,6 +78,8 @@ def run(
             table.add_row(*map(Text, cells))  # Text, not markup: a case number may hold brackets
         console.print(table)
     console.print(_summary(report), highlight=False)
+    if note:
+        console.print(note, markup=False, highlight=False)
 
 
 def _summary(report: RunReport) -> str:
@@ -92,6 +100,8 @@ def _summary(report: RunReport) -> str:
 @app.command("rules")
 def rules(as_json: JsonOption = False) -> None:
     """The rule book: each rule's deadline, thresholds, recipients and legal basis."""
+    from legalaid.reminders import load_rules
+
     settings = load_settings()
     table_rows = [_rule_row(rule, settings.locale) for rule in load_rules(settings).values()]
     if as_json:
@@ -115,6 +125,9 @@ def rules(as_json: JsonOption = False) -> None:
 
 
 def _rule_row(rule: Rule, locale: str) -> dict[str, Any]:
+    from legalaid.reminders import BRANCHES
+    from legalaid.reminders.rules import LEVELS, threshold_label
+
     anchors = " or ".join(dict.fromkeys(branch.anchor.key for branch in BRANCHES[rule.id]))
     if rule.deadline_kind == "period":
         deadline = f"{anchors} + {rule.days} days (a period: ends on a working day)"

@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
-from cli._common import (
-    console,
-    err_console,
-    output_folder,
-    parse_date_option,
-    print_json,
-    runtime,
-)
-from legalaid.casework.notices import business_today
+from cli._common import console, output_folder, parse_date_option, print_json, runtime, warn
+from cli._console import Table, Text
 from legalaid.errors import UserError
-from legalaid.reports import (
-    Period,
-    ReportRequest,
-    ReportResult,
-    parse_quarter,
-    parse_year,
-    produce_report,
-)
-from legalaid.reports.runs import list_runs, run_dict
+
+if TYPE_CHECKING:
+    from legalaid.reports import Period, ReportRequest, ReportResult
 
 app = typer.Typer(
     help="Quarterly and annual reports (Word + Excel) for the leadership and for each firm.",
@@ -72,17 +57,24 @@ def _run(
     dry_run: bool,
     as_of: str | None,
 ) -> None:
+    from legalaid.casework.notices import business_today
+    from legalaid.reports import produce_report
+
     rt = runtime()
     day = parse_date_option(as_of, "--as-of") or business_today(rt.settings)
     if out is not None:  # a file named as the folder is the user's mistake, not a failed report
         output_folder(out, "--out")
     result = produce_report(rt, request, as_of=day, out_dir=out, send=send, resend=resend, dry_run=dry_run)
-    for problem in result.problems:
-        err_console.print(f"warning: {problem}", markup=False, highlight=False, soft_wrap=True)
+    from cli._handoff import hand_over_queued
+
+    note = hand_over_queued(rt, [result.outbox_id] if result.outbox_id is not None else [])
+    warn(result.problems)
     if as_json:
         print_json(result.as_dict())
         return
     _show(result, dry_run=dry_run)
+    if note:
+        console.print(note, markup=False, highlight=False)
 
 
 def _show(result: ReportResult, *, dry_run: bool) -> None:
@@ -124,6 +116,8 @@ def annual(
 
     With report_year_start_month = 11, --year 2012 is 2011-11-01 … 2012-10-31.
     """
+    from legalaid.reports import ReportRequest, parse_year
+
     period = parse_year(year, start_month=runtime().settings.report_year_start_month)
     request = ReportRequest("annual", period)
     _run(request, out=out, send=send, resend=resend, as_json=as_json, dry_run=dry_run, as_of=as_of)
@@ -143,6 +137,8 @@ def quarterly(
 
     Quarters of the statistical year: with a November start, --quarter 2012Q1 is November 2011 … January 2012.
     """
+    from legalaid.reports import ReportRequest, parse_quarter
+
     period = parse_quarter(quarter, start_month=runtime().settings.report_year_start_month)
     request = ReportRequest("quarterly", period)
     _run(request, out=out, send=send, resend=resend, as_json=as_json, dry_run=dry_run, as_of=as_of)
@@ -164,6 +160,8 @@ def firm(
 
     Its lawyers' cases, recipients and matters, timeliness, and the firm's totals.
     """
+    from legalaid.reports import ReportRequest, parse_quarter, parse_year
+
     start_month = runtime().settings.report_year_start_month
     if (year is None) == (quarter is None):
         raise UserError("--year, --quarter: give one of them (a firm's report is for a year or a quarter)")
@@ -184,6 +182,8 @@ def runs_command(
     as_json: JsonOption = False,
 ) -> None:
     """The report ledger: each report made, its files, whether it was sent, and why it failed."""
+    from legalaid.reports.runs import list_runs, run_dict
+
     rt = runtime()
     with rt.sessions() as session:
         rows = [run_dict(run) for run in list_runs(session, limit=200)]

@@ -4,42 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
-from cli._common import (
-    console,
-    err_console,
-    output_folder,
-    parse_date_option,
-    print_json,
-    runtime,
-)
-from legalaid.calendar import WorkCalendar
-from legalaid.casework.notices import business_today
+from cli._common import console, err_console, output_folder, parse_date_option, print_json, runtime, warn
+from cli._console import Table, Text
 from legalaid.errors import UserError
-from legalaid.roster import (
-    ChangeResult,
-    NoticeRun,
-    add_leave,
-    alerts,
-    day_before,
-    find_problems,
-    load_window,
-    measure,
-    month_report,
-    rotate,
-    swap,
-    week_ahead,
-    write_rotation,
-)
-from legalaid.roster.document import month_sheet, parse_month, write_sheet
-from legalaid.roster.ics import DutyEvent, calendar_bytes
-from legalaid.roster.mailing import Labels
-from legalaid.roster.store import person_by_code, person_duties
+
+if TYPE_CHECKING:
+    from legalaid.roster import ChangeResult, NoticeRun
 
 app = typer.Typer(
     help="The labor-arbitration desk's duty rotation: generate, check, quality, notify, swap, leave, ics.",
@@ -76,12 +50,9 @@ def _window_dates(start: str, end: str) -> tuple[date, date]:
 
 
 def _today(as_of: str | None) -> date:
+    from legalaid.casework.notices import business_today
+
     return parse_date_option(as_of, "--as-of") or business_today(runtime().settings)
-
-
-def _warn(lines: list[str]) -> None:
-    for line in lines:
-        err_console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command("generate")
@@ -104,6 +75,9 @@ def generate(
 
     --replace draws every position from today (--as-of) on again; the days before stay as they were.
     """
+    from legalaid.roster import load_window, rotate, write_rotation
+    from legalaid.roster.mailing import Labels
+
     first, last = _window_dates(start, end)
     rt = runtime()
     today = _today(as_of)
@@ -121,8 +95,11 @@ def generate(
                 requested_by=by,
                 today=today,
             )
-    _warn(window.warnings)
-    _warn([f"{gap.on} {gap.slot}: nobody free, {gap.missing} short" for gap in rotation.unfilled])
+    from cli._handoff import hand_over_queued
+
+    note = hand_over_queued(rt, result.outbox_ids) if result is not None else None
+    warn(window.warnings)
+    warn([f"{gap.on} {gap.slot}: nobody free, {gap.missing} short" for gap in rotation.unfilled])
     names = {code: person.name for code, person in window.people.items()}
     added = set(rotation.added)
     rows: list[dict[str, Any]] = [
@@ -130,7 +107,7 @@ def generate(
         for s in rotation.shifts
     ]
     if result is not None:
-        _warn(result.warnings)
+        warn(result.warnings)
     if as_json:
         print_json(rows)
         return
@@ -159,16 +136,20 @@ def generate(
             f"{len(result.notices)} change notice(s) queued",
             highlight=False,
         )
+    if note:
+        console.print(note, markup=False, highlight=False)
 
 
 @app.command("check")
 def check(start: FromOption, end: ToOption, as_json: JsonOption = False) -> None:
     """Find gaps, double bookings, leave, inactive people, closed days, runs and imbalance; exit 1 if any."""
+    from legalaid.roster import find_problems, load_window
+
     first, last = _window_dates(start, end)
     rt = runtime()
     with rt.transaction() as session:
         window = load_window(session, rt.settings, start=first, end=last)
-    _warn(window.warnings)
+    warn(window.warnings)
     problems = find_problems(window.view())
     if as_json:
         print_json([p.as_dict() for p in problems])
@@ -188,11 +169,13 @@ def check(start: FromOption, end: ToOption, as_json: JsonOption = False) -> None
 @app.command("quality")
 def quality(start: FromOption, end: ToOption, as_json: JsonOption = False) -> None:
     """Coverage, balance, who is over their fair share, and one score (0-100)."""
+    from legalaid.roster import load_window, measure
+
     first, last = _window_dates(start, end)
     rt = runtime()
     with rt.transaction() as session:
         window = load_window(session, rt.settings, start=first, end=last)
-    _warn(window.warnings)
+    warn(window.warnings)
     figures = measure(window.view())
     if as_json:
         print_json({"from": first, "to": last, **figures.as_dict()})
@@ -220,6 +203,15 @@ def notify(
     as_json: JsonOption = False,
 ) -> None:
     """Queue the notices due on the business date: week-ahead, day-before, alerts, the monthly report."""
+    from legalaid.calendar import WorkCalendar
+    from legalaid.roster import alerts, day_before, month_report, week_ahead
+
+    notifiers: dict[str, Any] = {
+        "week-ahead": week_ahead,
+        "day-before": day_before,
+        "alerts": alerts,
+        "month-report": month_report,
+    }
     kinds = kind or list(NOTIFY_KINDS)
     if bad := [k for k in kinds if k not in NOTIFY_KINDS]:
         raise UserError(f"--kind: {bad[0]!r} is not one of {', '.join(NOTIFY_KINDS)}")
@@ -231,12 +223,15 @@ def notify(
         for name in NOTIFY_KINDS:
             if name in kinds:
                 runs.append(
-                    _NOTIFIERS[name](session, rt.settings, as_of=today, calendar=calendar, dry_run=dry_run)
+                    notifiers[name](session, rt.settings, as_of=today, calendar=calendar, dry_run=dry_run)
                 )
         if dry_run:
             session.rollback()
+    from cli._handoff import hand_over_queued
+
+    note = None if dry_run else hand_over_queued(rt, [i for run in runs for i in run.outbox_ids])
     for run in runs:
-        _warn([f"{run.kind}: {line}" for line in run.problems])
+        warn([f"{run.kind}: {line}" for line in run.problems])
     if as_json:
         print_json([run.as_dict() for run in runs])
         return
@@ -250,18 +245,15 @@ def notify(
             console.print(
                 f"  {message['to']}: {message['subject']}", highlight=False, soft_wrap=True, markup=False
             )
-
-
-_NOTIFIERS: dict[str, Any] = {
-    "week-ahead": week_ahead,
-    "day-before": day_before,
-    "alerts": alerts,
-    "month-report": month_report,
-}
+    if note:
+        console.print(note, markup=False, highlight=False)
 
 
 def _show_change(result: ChangeResult, *, dry_run: bool, as_json: bool) -> None:
-    _warn(result.warnings)
+    from cli._handoff import hand_over_queued
+
+    note = None if dry_run else hand_over_queued(runtime(), result.outbox_ids)
+    warn(result.warnings)
     if as_json:
         print_json({**result.as_dict(), "dry_run": dry_run})
         return
@@ -273,6 +265,8 @@ def _show_change(result: ChangeResult, *, dry_run: bool, as_json: bool) -> None:
         console.print("dry run: nothing written, nobody told", highlight=False)
     else:
         console.print(f"recorded; {len(result.notices)} change notice(s) queued", highlight=False)
+    if note:
+        console.print(note, markup=False, highlight=False)
 
 
 @app.command("swap")
@@ -288,6 +282,8 @@ def swap_command(
     as_json: JsonOption = False,
 ) -> None:
     """Give FROM_PERSON's duty to TO_PERSON, who must be free, in the pool and not on leave; both are told."""
+    from legalaid.roster import swap
+
     on = parse_date_option(day, "DATE")
     assert on is not None
     rt = runtime()
@@ -320,6 +316,8 @@ def leave_add(
     as_json: JsonOption = False,
 ) -> None:
     """Record leave; the person's duties from today on within it go to others, fairly; everyone is told."""
+    from legalaid.roster import add_leave
+
     first, last = parse_date_option(start, "START"), parse_date_option(end, "END")
     assert first is not None and last is not None
     if reason is not None and len(reason) > LEAVE_REASON_MAX:
@@ -351,6 +349,9 @@ def ics(
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of printing.")] = None,
 ) -> None:
     """A person's duties as an iCalendar feed; removed duties stay in it as STATUS:CANCELLED."""
+    from legalaid.roster.ics import DutyEvent, calendar_bytes
+    from legalaid.roster.store import person_by_code, person_duties
+
     first, last = parse_date_option(start, "--from"), parse_date_option(end, "--to")
     rt = runtime()
     with rt.transaction() as session:
@@ -377,6 +378,8 @@ def document(
     as_json: JsonOption = False,
 ) -> None:
     """The month's 值班安排表 for posting at the desk, as a Word document and an .xlsx."""
+    from legalaid.roster.document import month_sheet, parse_month, write_sheet
+
     first = parse_month(month)
     output_folder(out, "--out")
     rt = runtime()

@@ -8,14 +8,14 @@ import typer
 
 from cli._common import console, print_json, runtime
 from legalaid.errors import UserError
-from legalaid.models import utcnow
-from legalaid.status import Check, collect_status
 
 
 def register(app: typer.Typer) -> None:
     @app.command("status")
     def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
         """Show whether every part is up; exit 1 when something needs a person."""
+        from legalaid.models import utcnow
+        from legalaid.status import Check, collect_status
         from schedules.table import load_schedule, schedule_path
         from workers.routing import QUEUES  # the queue names only: no Celery app is built
 

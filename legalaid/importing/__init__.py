@@ -9,6 +9,7 @@ file names it, ``-`` when the problem is the file or a whole row.
 from legalaid.importing._errors import ImportFailed
 from legalaid.importing._importer import OnChanges, import_file
 from legalaid.importing._kinds import KINDS, kind_headers
+from legalaid.importing._progress import SILENT, ProgressDisplay, Ticker
 from legalaid.importing._result import AssignmentChange, DecisionChange, ImportResult
 from legalaid.importing._values import FIRST_YEAR, LAST_YEAR
 from legalaid.importing._writing import write_csv, write_xlsx
@@ -22,6 +23,9 @@ __all__ = [
     "ImportFailed",
     "ImportResult",
     "OnChanges",
+    "ProgressDisplay",
+    "SILENT",
+    "Ticker",
     "import_file",
     "kind_headers",
     "write_csv",

@@ -16,7 +16,7 @@ from legalaid.importing._checks import Refs, check_refs, check_unique
 from legalaid.importing._columns import Layout, ParsedRow, map_headers, parse_rows
 from legalaid.importing._errors import ErrorLog
 from legalaid.importing._kinds import KINDS, REGISTRY
-from legalaid.importing._progress import bar, wanted
+from legalaid.importing._progress import ProgressDisplay, no_display
 from legalaid.importing._reading import read_sheet
 from legalaid.importing._result import ImportResult
 from legalaid.models import ImportRecord
@@ -31,7 +31,7 @@ def import_file(
     path: Path,
     *,
     dry_run: bool = False,
-    progress: bool | None = False,
+    progress: ProgressDisplay | None = None,
     on_changes: OnChanges | None = None,
 ) -> ImportResult:
     """Import one file of ``kind``: every row is checked first, and one bad row means nothing is written.
@@ -39,8 +39,8 @@ def import_file(
     Raises ImportFailed with every ``file:row:column: message``. ``dry_run`` checks and counts but writes
     nothing, not even the record in ``imports``. ``on_changes`` runs inside the transaction, before the
     commit, so that what it writes (notices in the outbox) commits with the import or not at all; it is
-    not called in a dry run. ``progress``: True shows a bar on stderr, None shows one for files of more
-    than a couple of thousand rows when stderr is a terminal.
+    not called in a dry run. ``progress`` is told the file's name and rows, and gives the ticker the
+    checking and the writing advance (the command line's draws a bar); without it nothing is shown.
     """
     handler = REGISTRY.get(kind)
     if handler is None:
@@ -53,7 +53,7 @@ def import_file(
     layout = map_headers(sheet, handler.spec, log)
     result.rows = len(sheet.rows)
     sha256 = hashlib.sha256(data).hexdigest()
-    with bar(wanted(progress, result.rows), path.name) as tick:
+    with (progress or no_display)(path.name, result.rows) as tick:
         tick.stage("checking", result.rows)
         rows = parse_rows(sheet, layout, log, tick)
         try:

@@ -1,20 +1,19 @@
-"""A progress bar on stderr for big files; a silent stand-in otherwise."""
+"""How an import reports its progress: a plain protocol, drawn (or not) by whoever asked for the import.
+
+The domain does not print. ``import_file`` takes a ``ProgressDisplay`` (the command line's draws a bar on
+stderr) and, without one, ticks a silent stand-in.
+"""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
-
-# Below this many rows an import takes a moment and a bar would only flicker.
-AUTO_MIN_ROWS = 2_000
 
 
 class Ticker(Protocol):
+    """What the importer tells as it goes: a new stage with its number of steps, then each step done."""
+
     def advance(self, steps: int = 1) -> None: ...
 
     def stage(self, description: str, total: int) -> None: ...
@@ -28,33 +27,12 @@ class _Silent:
         pass
 
 
-class _Bar:
-    def __init__(self, progress: Progress) -> None:
-        self._progress = progress
-        self._task: TaskID | None = None
+SILENT: Ticker = _Silent()
 
-    def stage(self, description: str, total: int) -> None:
-        if self._task is not None:
-            self._progress.update(self._task, visible=False)
-        self._task = self._progress.add_task(description, total=total)
-
-    def advance(self, steps: int = 1) -> None:
-        if self._task is not None:
-            self._progress.advance(self._task, steps)
+# Given the file's name and its number of rows, the ticker to use while the file is imported.
+ProgressDisplay = Callable[[str, int], AbstractContextManager[Ticker]]
 
 
-def wanted(progress: bool | None, rows: int) -> bool:
-    """``True`` always shows the bar, ``False`` never, ``None`` for a big file when stderr is a terminal."""
-    if progress is None:
-        return rows > AUTO_MIN_ROWS and sys.stderr.isatty()
-    return progress
-
-
-@contextmanager
-def bar(enabled: bool, title: str) -> Iterator[Ticker]:
-    if not enabled:
-        yield _Silent()
-        return
-    columns = (TextColumn(f"{title} {{task.description}}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeRemainingColumn(), console=Console(stderr=True), transient=True) as progress:
-        yield _Bar(progress)
+def no_display(title: str, rows: int) -> AbstractContextManager[Ticker]:
+    """The display of an import nobody watches."""
+    return nullcontext(SILENT)
