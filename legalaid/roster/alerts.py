@@ -23,7 +23,7 @@ from legalaid.directory import center_staff
 from legalaid.models import RosterAlert
 from legalaid.roster.checks import Problem, find_problems
 from legalaid.roster.data import settings_desk_days
-from legalaid.roster.mailing import Labels, NoticeRun, send
+from legalaid.roster.mailing import Labels, NoticeRun, notice_job, send
 from legalaid.roster.store import load_window
 
 URGENT_DESK_DAYS = 3
@@ -48,53 +48,43 @@ def daily_problems(
     return [(p, p.kind == "gap" and p.on in soon) for p in found]
 
 
-def alerts(
-    session: Session,
-    settings: Settings,
-    *,
-    as_of: date,
-    calendar: WorkCalendar | None = None,
-    dry_run: bool = False,
-) -> NoticeRun:
-    """Tell the coordinator the problems not told before; returns what was queued."""
-    calendar = calendar or WorkCalendar.from_settings(settings)
-    run = NoticeRun("alert", as_of, dry_run)
+@notice_job("alert")
+def alerts(session: Session, settings: Settings, run: NoticeRun, calendar: WorkCalendar) -> None:
+    """Tell the coordinator the problems not told before; the run says what was queued."""
+    as_of, dry_run = run.as_of, run.dry_run
     if not calendar.is_working_day(as_of):
         # Like the reminders: the coordinator reads mail on working days; the next one's check tells it.
         run.note = f"{as_of} is not a working day: no alerts (the next working day's check sends them)"
-        return run
+        return
     found = daily_problems(session, settings, as_of=as_of, calendar=calendar)
     if not found:
         run.note = f"{as_of}: the roster of the next {settings.roster_alert_days} days has no problem"
-        return run
+        return
     staff = center_staff(session, settings)
     run.problems.extend(staff.problems)
     reachable = [p for p in staff.people if p.email]
     if not reachable:
         # Nothing recorded: the problems are told once a coordinator has an address.
         run.problems.append("no center staff member has an email address: roster problems not told")
-        return run
+        return
     keys = {alert_key(p, urgent): (p, urgent) for p, urgent in found}
     new = _unseen(session, list(keys)) if dry_run else _claim(session, keys, as_of=as_of)
     if not new:
         run.note = f"{as_of}: {len(found)} problem(s), all told before"
-        return run
+        return
     labels = Labels(settings)
     items = sorted((keys[k] for k in new), key=lambda item: (not item[1], item[0].on or date.min))
     rows = [_row(labels, problem, urgent) for problem, urgent in items]
     digest = hashlib.sha256("\n".join(sorted(new)).encode()).hexdigest()[:12]
     for person in reachable:
-        assert person.email is not None
         send(
             session,
             settings,
             run,
+            person,
             key=f"roster:alerts:{as_of}:{digest}:{person.code}",
             template="roster_alert",
-            to=person.email,
-            person=person.code,
             context={
-                "recipient_name": person.name,
                 "as_of": labels.day(as_of),
                 "problems": rows,
                 "urgent": sum(1 for _, urgent in items if urgent),
@@ -104,7 +94,6 @@ def alerts(
         first = run.outbox_ids[0] if run.outbox_ids else None
         for row in session.scalars(select(RosterAlert).where(RosterAlert.key.in_(new))):
             row.outbox_id = first
-    return run
 
 
 def _row(labels: Labels, problem: Problem, urgent: bool) -> dict[str, Any]:

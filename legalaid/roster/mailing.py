@@ -1,4 +1,5 @@
-"""What every roster notice shares: the run's report, labels in the center's language, and the enqueue.
+"""What every roster notice shares: the run's report, labels in the center's language, the enqueue to a
+person, and the frame of a scheduled notice (``notice_job``).
 
 Each message's idempotency key names what it is about (``roster:daybefore:2012-10-08:am:L001:<version>``),
 so the notifier can run any number of times, from any process, and each message is queued once.
@@ -6,7 +7,8 @@ so the notifier can run any number of times, from any process, and each message 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -14,10 +16,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from legalaid.calendar import WorkCalendar
 from legalaid.config import Settings
-from legalaid.documents.context import format_date
+from legalaid.dates import format_date
 from legalaid.mail import Attachment, enqueue, render_email
-from legalaid.models import OutboxMessage
+from legalaid.models import OutboxMessage, Person
 from legalaid.roster.ics import SLOT_NAMES, slot_hours
 
 WEEKDAY_NAMES = {
@@ -131,24 +134,36 @@ def send(
     session: Session,
     settings: Settings,
     run: NoticeRun,
+    person: Person,
     *,
     key: str,
     template: str,
-    to: str,
-    person: str,
     context: dict[str, Any],
     attachments: Sequence[Attachment] = (),
+    unreachable: str = "not told",
 ) -> None:
-    """Render and (unless dry or already there) queue one message; record it in the run's report."""
-    email = render_email(template, {**Labels(settings).desk(), **context}, locale=settings.locale)
+    """Render and (unless dry or already there) queue one message to ``person``, greeted by name
+    (``recipient_name``); record it in the run's report. Without an email address the run's problems say
+    so (``L001 张三 has no email address: <unreachable>``) and nothing is queued."""
+    if not person.email:
+        run.problems.append(f"{person.code} {person.name} has no email address: {unreachable}")
+        return
+    context = {**Labels(settings).desk(), "recipient_name": person.name, **context}
+    email = render_email(template, context, locale=settings.locale)
     if already_queued(session, [key]):
         return
-    row: dict[str, Any] = {"kind": run.kind, "key": key, "person": person, "to": to, "subject": email.subject}
+    row: dict[str, Any] = {
+        "kind": run.kind,
+        "key": key,
+        "person": person.code,
+        "to": person.email,
+        "subject": email.subject,
+    }
     if not run.dry_run:
         message = enqueue(
             session,
             key=key,
-            to=[to],
+            to=[person.email],
             subject=email.subject,
             text=email.text,
             html=email.html,
@@ -159,3 +174,44 @@ def send(
         row["outbox_id"] = message.id
         run.outbox_ids.append(message.id)
     run.messages.append(row)
+
+
+# A scheduled notice's own work: what is due on ``run.as_of``, queued (or, dry, reported) into ``run``.
+NoticeBody = Callable[[Session, Settings, NoticeRun, WorkCalendar], None]
+
+
+class NoticeJob:
+    """A scheduled roster notice as the task, the command and the demo call it:
+    ``job(session, settings, as_of=…, calendar=…, dry_run=…)`` returns the ``NoticeRun``.
+
+    The body (see ``notice_job``) only decides what is due and queues it; the calendar (the center's
+    unless the caller passes one, as the command does for all four notices) and the run are made here.
+    ``notices.day_before``, which also takes the hourly run's hour, keeps its own signature.
+    """
+
+    def __init__(self, kind: str, body: NoticeBody) -> None:
+        self.kind = kind
+        self.body = body
+        functools.update_wrapper(self, body)  # the body's name and docstring are the job's
+
+    def __call__(
+        self,
+        session: Session,
+        settings: Settings,
+        *,
+        as_of: date,
+        calendar: WorkCalendar | None = None,
+        dry_run: bool = False,
+    ) -> NoticeRun:
+        run = NoticeRun(self.kind, as_of, dry_run)
+        self.body(session, settings, run, calendar or WorkCalendar.from_settings(settings))
+        return run
+
+
+def notice_job(kind: str) -> Callable[[NoticeBody], NoticeJob]:
+    """Make a notice body a ``NoticeJob`` whose runs are of ``kind`` (``week-ahead``, ``alert``, …)."""
+
+    def wrap(body: NoticeBody) -> NoticeJob:
+        return NoticeJob(kind, body)
+
+    return wrap

@@ -30,7 +30,7 @@ from legalaid.models import Consultation, Person
 from legalaid.models.enums import ConsultationChannel, ConsultationOutcome
 from legalaid.models.roster_log import DutyChange, RosterRequest
 from legalaid.roster.checks import find_problems
-from legalaid.roster.mailing import Labels, NoticeRun, send
+from legalaid.roster.mailing import Labels, NoticeRun, notice_job, send
 from legalaid.roster.quality import Quality, measure
 from legalaid.roster.store import load_window
 
@@ -106,21 +106,14 @@ def month_figures(session: Session, settings: Settings, month: date, calendar: W
     )
 
 
-def month_report(
-    session: Session,
-    settings: Settings,
-    *,
-    as_of: date,
-    calendar: WorkCalendar | None = None,
-    dry_run: bool = False,
-) -> NoticeRun:
+@notice_job("month-report")
+def month_report(session: Session, settings: Settings, run: NoticeRun, calendar: WorkCalendar) -> None:
     """On the first working day of a month, queue last month's desk report to the coordinators and head."""
-    calendar = calendar or WorkCalendar.from_settings(settings)
-    run = NoticeRun("month-report", as_of, dry_run)
+    as_of = run.as_of
     first_working = calendar.next_working_day(as_of.replace(day=1), include_self=True)
     if as_of != first_working:
         run.note = f"{as_of} is not the first working day of its month ({first_working}): no monthly report"
-        return run
+        return
     figures = month_figures(session, settings, as_of.replace(day=1) - timedelta(days=1), calendar)
     staff, head = center_staff(session, settings), center_head(session, settings)
     run.problems.extend([*staff.problems, *head.problems])
@@ -131,13 +124,11 @@ def month_report(
             session,
             settings,
             run,
+            person,
             key=f"roster:month:{figures.start:%Y-%m}:{person.code}",
             template="roster_month_report",
-            to=person.email or "",
-            person=person.code,
-            context={"recipient_name": person.name, **context},
+            context=context,
         )
-    return run
 
 
 def _context(session: Session, settings: Settings, figures: MonthFigures) -> dict[str, Any]:

@@ -32,27 +32,20 @@ from legalaid.models import DutyShift, Person
 from legalaid.models.enums import Slot
 from legalaid.roster.data import SLOT_ORDER, Shift, settings_desk_days
 from legalaid.roster.ics import DutyEvent, ics_attachment
-from legalaid.roster.mailing import Labels, NoticeRun, send
+from legalaid.roster.mailing import Labels, NoticeRun, notice_job, send
 from legalaid.roster.quality import measure
 from legalaid.roster.store import ShiftChange, duty_version, load_window
 
 
-def week_ahead(
-    session: Session,
-    settings: Settings,
-    *,
-    as_of: date,
-    calendar: WorkCalendar | None = None,
-    dry_run: bool = False,
-) -> NoticeRun:
+@notice_job("week-ahead")
+def week_ahead(session: Session, settings: Settings, run: NoticeRun, calendar: WorkCalendar) -> None:
     """On the last working day of ``as_of``'s week, queue next week's roster for the pool and coordinator."""
-    calendar = calendar or WorkCalendar.from_settings(settings)
-    run = NoticeRun("week-ahead", as_of, dry_run)
+    as_of = run.as_of
     last = calendar.last_working_day_of_week(as_of)
     if last != as_of:
         when = f"that is {last}" if last else "the whole week is off"
         run.note = f"{as_of} is not the last working day of its week ({when}): no week-ahead roster"
-        return run
+        return
     first = calendar.next_working_day(as_of)
     monday = first - timedelta(days=first.weekday())
     sunday = monday + timedelta(days=6)
@@ -71,28 +64,22 @@ def week_ahead(
     )
     quality = _month_quality(session, settings, calendar, first) if coordinators else None
     for person in [*coordinators.values(), *(p for p in pool if p.code not in coordinators)]:
-        if not person.email:
-            run.problems.append(f"{person.code} {person.name} has no email address: no week-ahead roster")
-            continue
-        mine = [labels.duty(s.on, s.slot) for s in shifts if s.person == person.code]
         send(
             session,
             settings,
             run,
+            person,
             key=f"roster:weekahead:{monday}:{person.code}",
             template="roster_week_ahead",
-            to=person.email,
-            person=person.code,
             context={
-                "recipient_name": person.name,
                 "week": f"{labels.day(monday)} – {labels.day(sunday)}",
                 "rows": table,
-                "mine": mine,
+                "mine": [labels.duty(s.on, s.slot) for s in shifts if s.person == person.code],
                 "coordinator": person.code in coordinators,
                 "quality": quality if person.code in coordinators else None,
             },
+            unreachable="no week-ahead roster",
         )
-    return run
 
 
 def _week_table(
@@ -138,6 +125,7 @@ def day_before(
     settings: Settings,
     *,
     as_of: date,
+    hour: int | None = None,
     calendar: WorkCalendar | None = None,
     dry_run: bool = False,
 ) -> NoticeRun:
@@ -146,21 +134,20 @@ def day_before(
     A duty's notice day is the last working day before it; on ``as_of`` that has come for every duty after
     ``as_of`` up to the next working day (a duty on Monday after a holiday week was told on the Saturday
     or Friday before it). A duty drawn after its notice day is told by the next run, late rather than never.
+    ``hour`` (the hourly scheduled run's local hour) before ``roster_notice_hour`` means nothing is due yet:
+    the notices go out in the afternoon, when the next day's roster has settled. By hand (no hour) they go.
     """
     calendar = calendar or WorkCalendar.from_settings(settings)
     run = NoticeRun("day-before", as_of, dry_run)
+    if hour is not None and hour < settings.roster_notice_hour:
+        run.note = f"the day-before notices go out from {settings.roster_notice_hour}:00, not at {hour}:00"
+        return run
     until = calendar.next_working_day(as_of)
     shifts = _standing(session, as_of + timedelta(days=1), until)
     people = _people(session, {s.person for s in shifts})
     labels = Labels(settings)
     for shift in shifts:
         person = people[shift.person]
-        if not person.email:
-            run.problems.append(
-                f"{person.code} {person.name} has no email address: "
-                f"no day-before notice for {shift.on} {shift.slot}"
-            )
-            continue
         event = DutyEvent(
             shift.on,
             shift.slot,
@@ -174,18 +161,17 @@ def day_before(
             session,
             settings,
             run,
+            person,
             key=f"roster:daybefore:{shift.on}:{shift.slot}:{person.code}:{notice_version(settings, shift)}",
             template="roster_day_before",
-            to=person.email,
-            person=person.code,
             context={
-                "recipient_name": person.name,
                 "date": labels.day(shift.on),
                 "weekday": labels.weekday(shift.on),
                 "slot": labels.slot(shift.slot),
                 "hours": labels.hours(shift.slot),
             },
             attachments=[attachment],
+            unreachable=f"no day-before notice for {shift.on} {shift.slot}",
         )
     return run
 
@@ -226,9 +212,6 @@ def notify_changes(
         by_person.setdefault(change.person, []).append(change)
     for code, own in sorted(by_person.items()):
         person = people[code]
-        if not person.email:
-            run.problems.append(f"{person.code} {person.name} has no email address: not told of the change")
-            continue
         events = [
             DutyEvent(
                 c.on,
@@ -244,18 +227,17 @@ def notify_changes(
             session,
             settings,
             run,
+            person,
             key=f"roster:change:{own[0].request_id}:{code}",
             template="roster_change",
-            to=person.email,
-            person=code,
             context={
-                "recipient_name": person.name,
                 "lost": [labels.duty(c.on, c.slot) for c in own if c.action == "removed"],
                 "got": [labels.duty(c.on, c.slot) for c in own if c.action == "added"],
                 "reason": labels.reason(reason),
                 "requested_by": asked,
             },
             attachments=[ics_attachment(events, settings, file_name="duty-changes.ics")],
+            unreachable="not told of the change",
         )
     return run
 
