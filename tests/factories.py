@@ -8,10 +8,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from legalaid.importing import import_file, kind_headers, write_csv, write_xlsx
-from legalaid.models import Base
 from legalaid.runtime import Runtime
 
 Row = dict[str, Any]
@@ -129,15 +128,6 @@ def load(rt: Runtime, folder: Path, *kinds: str) -> None:
 
 def load_prerequisites(rt: Runtime, folder: Path, kind: str) -> None:
     load(rt, folder, *PREREQUISITES.get(kind, ("firms", "people")))
-
-
-def counts(rt: Runtime) -> dict[str, int]:
-    """Rows in every table: before and after a failed import they must be the same."""
-    with rt.engine.connect() as conn:
-        return {
-            name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-            for name, table in Base.metadata.tables.items()
-        }
 
 
 _DUMPS = {

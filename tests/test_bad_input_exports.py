@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from bad_input import examples
-from builders_reports import make_center
+from builders import make_reports_center
 from factories import dump, write_file
 from hypothesis import given
 from hypothesis import strategies as st
@@ -104,7 +104,7 @@ def test_any_formula_like_text_round_trips(
 def test_the_reports_workbook_has_no_formula(rt: Runtime) -> None:
     hostile = '=HYPERLINK("http://evil.example/","年报")'
     with rt.transaction() as session:
-        make_center(session)
+        make_reports_center(session)
         firm = session.scalars(select(Firm).where(Firm.code == "F1")).one()
         firm.name = hostile  # a firm's report is titled with the firm's name
     request = ReportRequest("firm", statistical_year(2012, start_month=1), "F1")

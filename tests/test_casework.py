@@ -3,14 +3,14 @@ assignment; a reassignment tells the previous lawyer; decisions send their lette
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date, timedelta
 from pathlib import Path
 
-import docx
 import pytest
-from builders_documents import make_case, make_lawyer
+from builders import make_decided_case, make_lawyer
+from mailroom import outbox
+from readback import docx_texts
 from smtp_server import SmtpTestServer
 from sqlalchemy import func, select
 
@@ -18,7 +18,7 @@ from cli import main
 from legalaid.casework import NoticeReport, assign_case, import_hook, notify_case_changes
 from legalaid.errors import UserError
 from legalaid.importing import import_file, write_csv
-from legalaid.models import CaseEvent, GeneratedDocument, OutboxMessage, Person
+from legalaid.models import CaseEvent, GeneratedDocument, Person
 from legalaid.models.enums import Decision, Role
 from legalaid.runtime import Runtime
 
@@ -34,23 +34,13 @@ def _center(rt: Runtime) -> dict[str, Person]:
         staff = Person(code="S1", name="陈静", role=Role.staff, email="chen@center.example")
         head = Person(code="H1", name="周主任", role=Role.leader, email="zhou@center.example")
         session.add_all([second, staff, head])
-        make_case(session, case_no="2012民援第001号", assigned_on=None, lawyer=None)
+        make_decided_case(session, case_no="2012民援第001号", assigned_on=None, lawyer=None)
         return {"first": first, "second": second, "staff": staff}
 
 
 def _docx_words(content: bytes) -> list[str]:
-    """Every paragraph and table cell of a Word file, as python-docx reads them back."""
-    document = docx.Document(io.BytesIO(content))
-    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    return [p.text for p in document.paragraphs] + cells
-
-
-def _outbox(rt: Runtime) -> list[OutboxMessage]:
-    with rt.transaction() as session:
-        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-        for row in rows:
-            _ = row.attachments
-        return list(rows)
+    paragraphs, cells = docx_texts(content)
+    return paragraphs + cells
 
 
 def test_assignment_queues_the_notice_with_the_letter_once(rt: Runtime) -> None:
@@ -61,7 +51,7 @@ def test_assignment_queues_the_notice_with_the_letter_once(rt: Runtime) -> None:
         )
         report = notify_case_changes(session, rt.settings, assignments=[change], today=TODAY)
     assert len(report.queued) == 1 and report.problems == []
-    [message] = _outbox(rt)
+    [message] = outbox(rt)
     assert message.to_addrs == ["li@firm.example"] and message.cc_addrs == ["office@firm.example"]
     assert message.subject == "指派通知书：2012民援第001号（王小明）"
     assert "李明" in message.body_text and "5日内" in message.body_text
@@ -73,7 +63,7 @@ def test_assignment_queues_the_notice_with_the_letter_once(rt: Runtime) -> None:
         # The same change notified again (a re-run, a second process) adds nothing.
         again = notify_case_changes(session, rt.settings, assignments=[change], today=TODAY)
     assert again.queued == report.queued
-    assert len(_outbox(rt)) == 1
+    assert len(outbox(rt)) == 1
 
 
 def test_reassignment_notifies_the_new_lawyer_and_tells_the_previous_one(rt: Runtime) -> None:
@@ -89,7 +79,7 @@ def test_reassignment_notifies_the_new_lawyer_and_tells_the_previous_one(rt: Run
         notify_case_changes(session, rt.settings, assignments=[second], today=later)
         events = session.scalars(select(CaseEvent.detail).where(CaseEvent.kind == "lawyer")).all()
     assert events == [f"→{people['first'].code}", f"{people['first'].code}→L2"]
-    notice, moved = _outbox(rt)[1:]
+    notice, moved = outbox(rt)[1:]
     assert notice.to_addrs == ["zhang@firm.example"] and notice.attachments
     assert moved.to_addrs == ["li@firm.example"] and not moved.attachments
     assert moved.subject == "案件已改派：2012民援第001号"
@@ -107,13 +97,13 @@ def test_bad_assignment_is_refused_and_changes_nothing(rt: Runtime, lawyer_code:
     _center(rt)
     with pytest.raises(UserError, match=re.escape(message)), rt.transaction() as session:
         assign_case(session=session, case_no="2012民援第001号", lawyer_code=lawyer_code, on=TODAY)
-    assert _outbox(rt) == []
+    assert outbox(rt) == []
 
 
 def test_denied_case_is_not_assigned(rt: Runtime) -> None:
     people = _center(rt)
     with rt.transaction() as session:
-        make_case(session, case_no="2012民援第002号", decision=Decision.denied, assigned_on=None)
+        make_decided_case(session, case_no="2012民援第002号", decision=Decision.denied, assigned_on=None)
     with pytest.raises(UserError, match="legal aid was denied"), rt.transaction() as session:
         assign_case(session=session, case_no="2012民援第002号", lawyer_code=people["first"].code, on=TODAY)
 
@@ -154,18 +144,18 @@ def test_import_sends_notices_for_recent_changes_only_and_once(rt: Runtime, tmp_
     [report] = reports
     # The 2012 case: its assignment notice and its grant letter; the denial letter; the 2010 case is history.
     assert report.history == 2 and report.problems == []
-    subjects = sorted(m.subject for m in _outbox(rt))
+    subjects = sorted(m.subject for m in outbox(rt))
     assert subjects == [
         "不予法律援助决定书：2012民援第011号",
         "指派通知书：2012民援第010号（赵六）",
         "给予法律援助决定书：2012民援第010号",
     ]
-    denial = next(m for m in _outbox(rt) if m.subject.startswith("不予"))
+    denial = next(m for m in outbox(rt) if m.subject.startswith("不予"))
     assert denial.to_addrs == ["chen@center.example"]
     assert any("经济状况不符合条件" in text for text in _docx_words(denial.attachments[0].content))
     # The same file again changes nothing and sends nothing.
     import_file(rt, "cases", path, on_changes=import_hook(rt.settings, today=TODAY, reports=reports))
-    assert len(_outbox(rt)) == 3
+    assert len(outbox(rt)) == 3
 
 
 def test_cli_assign_dry_run_changes_nothing(
@@ -176,7 +166,7 @@ def test_cli_assign_dry_run_changes_nothing(
     code = people["first"].code
     assert main(["case", "assign", "2012民援第001号", code, "--on", "2012-10-12", "--dry-run"]) == 0
     assert "would be assigned" in capsys.readouterr().out
-    assert _outbox(rt) == []
+    assert outbox(rt) == []
     assert main(["case", "assign", "2012民援第001号", code, "--on", "2012-10-12"]) == 0
     assert main(["case", "assign", "2012民援第001号", code, "--on", "2012-10-12"]) == 2
     assert f"already assigned to {code}" in capsys.readouterr().err

@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from builders_documents import make_case, make_lawyer
+from builders import make_decided_case, make_lawyer
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
+from readback import docx_texts
 from sqlalchemy.orm import Session
 
 from legalaid import migrate
@@ -65,16 +66,9 @@ def shared_rt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     runtime.dispose()
 
 
-def _texts(content: bytes) -> tuple[list[str], list[str]]:
-    """The text of every body paragraph, and of every table cell, of a .docx."""
-    document = Document(io.BytesIO(content))
-    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    return [p.text for p in document.paragraphs], cells
-
-
 def _hostile_case(session: Session, value: str, *, decision: Decision) -> str:
     lawyer = make_lawyer(session, name=value, firm_name=value, firm_email=value)
-    return make_case(session, applicant=value, matter=value, decision=decision, lawyer=lawyer).case_no
+    return make_decided_case(session, applicant=value, matter=value, decision=decision, lawyer=lawyer).case_no
 
 
 def _render(rt: Runtime, kind: str, value: str, locale: str) -> RenderedDocument:
@@ -91,7 +85,7 @@ def _render(rt: Runtime, kind: str, value: str, locale: str) -> RenderedDocument
 @pytest.mark.parametrize("kind", KIND_NAMES)
 def test_hostile_values_come_back_exactly(shared_rt: Runtime, kind: str, locale: str, value: str) -> None:
     doc = _render(shared_rt, kind, value, locale)
-    paragraphs, cells = _texts(doc.content)
+    paragraphs, cells = docx_texts(doc.content)
     colon = "：" if locale == "zh_CN" else ":"
     to = "" if locale == "zh_CN" else "To "
     # The addressee line is the value and nothing else: nothing lost, nothing escaped twice.
@@ -110,11 +104,11 @@ def test_empty_values_give_a_valid_document(rt: Runtime, kind: str) -> None:
     decision = Decision.denied if kind == "denial_decision" else Decision.granted
     with rt.transaction() as session:
         lawyer = make_lawyer(session, name="", firm_name="", firm_email=None)
-        case = make_case(session, applicant="", matter=None, decision=decision, lawyer=lawyer)
+        case = make_decided_case(session, applicant="", matter=None, decision=decision, lawyer=lawyer)
         doc = render_document(
             session, kind=kind, case_no=case.case_no, locale="zh_CN", reason="不符合经济困难标准"
         )
-    paragraphs, cells = _texts(doc.content)
+    paragraphs, cells = docx_texts(doc.content)
     assert "：" in paragraphs  # an empty addressee, the colon alone
     if kind == "assignment_notice":
         assert cells[cells.index("受援人") + 1] == ""
@@ -123,15 +117,15 @@ def test_empty_values_give_a_valid_document(rt: Runtime, kind: str) -> None:
 
 def test_control_characters_are_dropped_not_fatal(rt: Runtime) -> None:
     doc = _render(rt, "grant_decision", "王\x00小\x07明\x0c\x1b", "zh_CN")
-    paragraphs, _ = _texts(doc.content)
+    paragraphs, _ = docx_texts(doc.content)
     assert "王小明：" in paragraphs
 
 
 def test_the_grant_decision_reads_as_expected(rt: Runtime) -> None:
     with rt.transaction() as session:
-        make_case(session, case_no="2012民援第001号", applicant="王小明", matter="追索劳动报酬")
+        make_decided_case(session, case_no="2012民援第001号", applicant="王小明", matter="追索劳动报酬")
         doc = render_document(session, kind="grant_decision", case_no="2012民援第001号", locale="zh_CN")
-    paragraphs, _ = _texts(doc.content)
+    paragraphs, _ = docx_texts(doc.content)
     assert paragraphs[:3] == ["XX区法律援助中心", "给予法律援助决定书", "X法援决〔2012〕第001号"]
     assert "王小明：" in paragraphs
     assert any(
@@ -147,7 +141,7 @@ def test_the_grant_decision_reads_as_expected(rt: Runtime) -> None:
 
 def test_rendering_twice_gives_the_same_bytes(rt: Runtime) -> None:
     with rt.transaction() as session:
-        case = make_case(session, lawyer=make_lawyer(session))
+        case = make_decided_case(session, lawyer=make_lawyer(session))
         first = render_document(session, kind="assignment_notice", case_no=case.case_no, locale="zh_CN")
         second = render_document(session, kind="assignment_notice", case_no=case.case_no, locale="zh_CN")
     assert first.content == second.content
@@ -163,7 +157,7 @@ def _east_asia(run: object) -> str | None:
 @pytest.mark.parametrize("kind", KIND_NAMES)
 def test_layout_is_an_official_document(shared_rt: Runtime, kind: str, locale: str) -> None:
     with shared_rt.transaction() as session:
-        case = make_case(
+        case = make_decided_case(
             session, decision=Decision.denied if kind == "denial_decision" else Decision.granted,
             lawyer=make_lawyer(session),
         )  # fmt: skip
@@ -233,7 +227,7 @@ def test_dates_are_written_as_documents_write_them(locale: str, expected: str) -
 def test_the_context_is_exactly_what_the_kind_promises(rt: Runtime, kind: str) -> None:
     decision = Decision.denied if kind == "denial_decision" else Decision.granted
     with rt.transaction() as session:
-        case = make_case(session, decision=decision, lawyer=make_lawyer(session))
+        case = make_decided_case(session, decision=decision, lawyer=make_lawyer(session))
         context = build_context(
             session, kind=KINDS[kind], case=case, locale="zh_CN", issuer=Issuer(), reason="收入超过标准"
         )
@@ -264,14 +258,14 @@ def test_a_case_not_at_the_step_is_refused(
 ) -> None:
     with rt.transaction() as session:
         fields: dict[str, object] = {"lawyer": make_lawyer(session), **changes}
-        case = make_case(session, **fields)  # type: ignore[arg-type]
+        case = make_decided_case(session, **fields)  # type: ignore[arg-type]
         with pytest.raises(DocumentNotApplicable, match=message):
             render_document(session, kind=kind, case_no=case.case_no, locale="zh_CN", reason="理由")
 
 
 def test_a_denial_needs_its_reason(rt: Runtime) -> None:
     with rt.transaction() as session:
-        case = make_case(session, decision=Decision.denied)
+        case = make_decided_case(session, decision=Decision.denied)
         with pytest.raises(DocumentNotApplicable, match="--reason"):
             render_document(
                 session, kind="denial_decision", case_no=case.case_no, locale="zh_CN", reason="  "
@@ -280,18 +274,18 @@ def test_a_denial_needs_its_reason(rt: Runtime) -> None:
 
 def test_the_issue_date_can_be_given(rt: Runtime) -> None:
     with rt.transaction() as session:
-        case = make_case(session, decided_on=None)
+        case = make_decided_case(session, decided_on=None)
         doc = render_document(
             session, kind="grant_decision", case_no=case.case_no, locale="en", issued_on=date(2012, 11, 1)
         )
-    paragraphs, _ = _texts(doc.content)
+    paragraphs, _ = docx_texts(doc.content)
     assert paragraphs[-1] == "1 November 2012"
     assert doc.file_name.startswith("Decision to Grant Legal Aid-")
 
 
 def test_unknown_kind_case_or_locale(rt: Runtime) -> None:
     with rt.transaction() as session:
-        case = make_case(session)
+        case = make_decided_case(session)
         with pytest.raises(UnknownDocumentKind, match="known: assignment_notice, denial_decision"):
             render_document(session, kind="summons", case_no=case.case_no, locale="zh_CN")
         with pytest.raises(UnknownCase, match="no case with case number 'nope'"):

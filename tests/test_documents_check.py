@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from builders_documents import make_case
+from builders import make_decided_case, make_word_template
 from docx import Document
 
 from cli import main
@@ -17,19 +17,6 @@ from legalaid.documents import KINDS, TemplateError, check_template, check_templ
 from legalaid.documents.render import inspect_template, render_template
 from legalaid.resources import shipped_templates_dir
 from legalaid.runtime import Runtime
-
-
-def write_template(root: Path, paragraphs: list[list[str]], *, kind: str = "grant_decision") -> Path:
-    """A .docx whose paragraphs are made of the given runs (bold and plain in turn, as Word splits them)."""
-    document = Document()
-    for runs in paragraphs:
-        paragraph = document.add_paragraph()
-        for index, text in enumerate(runs):
-            paragraph.add_run(text).bold = index % 2 == 1
-    path = root / "docx" / "zh_CN" / f"{kind}.docx"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document.save(str(path))
-    return path
 
 
 @pytest.fixture
@@ -69,7 +56,7 @@ def test_the_shipped_templates_use_what_their_kind_gives() -> None:
 def test_an_unknown_variable_fails_naming_template_and_variable(
     edited: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write_template(edited, [["{{ applicant_name }} likes {{ favourite_colour }}"]])
+    make_word_template(edited, [["{{ applicant_name }} likes {{ favourite_colour }}"]])
     problems = _problems(edited)
     assert list(problems) == ["zh_CN/grant_decision.docx"]
     assert problems["zh_CN/grant_decision.docx"][0].startswith(
@@ -92,32 +79,32 @@ def test_an_unknown_variable_fails_naming_template_and_variable(
 
 
 def test_a_variable_of_another_kind_is_unknown_too(edited: Path) -> None:
-    write_template(edited, [["{{ reason }}"]], kind="grant_decision")
+    make_word_template(edited, [["{{ reason }}"]], kind="grant_decision")
     assert "unknown variable reason" in _errors(edited)[0]
 
 
 def test_a_jinja_syntax_error_names_the_paragraph(edited: Path) -> None:
-    write_template(edited, [["受援人："], ["{{ applicant_name }"]])
+    make_word_template(edited, [["受援人："], ["{{ applicant_name }"]])
     (problem,) = _errors(edited)
     assert problem.startswith("Jinja syntax error: unexpected '}'")
     assert "in paragraph “{{ applicant_name }”" in problem
 
 
 def test_an_unclosed_block_is_a_syntax_error(edited: Path) -> None:
-    write_template(edited, [["{% if applicant_name %}"], ["x"]])
+    make_word_template(edited, [["{% if applicant_name %}"], ["x"]])
     (problem,) = _errors(edited)
     assert problem.startswith("Jinja syntax error: Unexpected end of template")
 
 
 def test_an_unknown_filter_is_reported(edited: Path) -> None:
-    write_template(edited, [["{{ applicant_name|shout }}"]])
+    make_word_template(edited, [["{{ applicant_name|shout }}"]])
     (problem,) = _errors(edited)
     assert "No filter named 'shout'" in problem
 
 
 def test_a_tag_split_across_runs_is_a_warning(edited: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # What Word does when a tag is typed in two goes: runs of different formatting inside the tag.
-    write_template(edited, [["致 {{ appli", "cant_na", "me }}："]])
+    make_word_template(edited, [["致 {{ appli", "cant_na", "me }}："]])
     (report,) = [r for r in check_templates(edited) if r.template == "zh_CN/grant_decision.docx"]
     assert report.ok  # docxtpl joins the runs, so it renders …
     assert report.warnings == (
@@ -132,13 +119,13 @@ def test_a_tag_split_across_runs_is_a_warning(edited: Path, capsys: pytest.Captu
 @pytest.mark.parametrize("tag", ["{{r applicant_name }}", "{{p applicant_name }}"])
 def test_a_rich_text_print_is_an_error(edited: Path, tag: str) -> None:
     # docxtpl would put the plain text outside any run, where Word does not show it.
-    write_template(edited, [[tag]])
+    make_word_template(edited, [[tag]])
     (problem,) = _errors(edited)
     assert problem.startswith(f"tag “{tag}” prints rich text")
 
 
 def test_a_tag_split_across_paragraphs_is_an_error(edited: Path) -> None:
-    write_template(edited, [["{{ applicant_"], ["name }}"]])
+    make_word_template(edited, [["{{ applicant_"], ["name }}"]])
     (problem,) = _errors(edited)
     assert (
         problem == "tag “{{ applicant_” does not close in its paragraph; a tag must stay within one paragraph"
@@ -175,9 +162,9 @@ def test_a_missing_template_is_named(edited: Path, capsys: pytest.CaptureFixture
 
 
 def test_a_broken_template_fails_rendering_with_one_line(rt: Runtime, edited: Path) -> None:
-    write_template(edited, [["{{ applicant_name }"]])
+    make_word_template(edited, [["{{ applicant_name }"]])
     with rt.transaction() as session:
-        case = make_case(session)
+        case = make_decided_case(session)
         with pytest.raises(TemplateError) as caught:
             render_document(
                 session, kind="grant_decision", case_no=case.case_no, locale="zh_CN", templates_root=edited
@@ -200,7 +187,7 @@ def test_a_broken_template_fails_rendering_with_one_line(rt: Runtime, edited: Pa
     ],
 )
 def test_the_sandbox_refuses_private_attributes(tmp_path: Path, tag: str) -> None:
-    path = write_template(tmp_path, [[tag]])
+    path = make_word_template(tmp_path, [[tag]])
     with pytest.raises(TemplateError, match="refused by the sandbox") as caught:
         render_template(path, {"applicant_name": "王小明"}, name="evil.docx")
     assert str(caught.value).startswith("template evil.docx: refused by the sandbox: access to attribute '__")
@@ -208,14 +195,14 @@ def test_the_sandbox_refuses_private_attributes(tmp_path: Path, tag: str) -> Non
 
 
 def test_the_check_reports_unsafe_access(edited: Path) -> None:
-    write_template(edited, [["{{ applicant_name }}{{ ''.__class__.__mro__ }}"]])
+    make_word_template(edited, [["{{ applicant_name }}{{ ''.__class__.__mro__ }}"]])
     (problem,) = _errors(edited)
     assert problem == "uses __class__, __mro__, which the sandbox refuses"
 
 
 @pytest.mark.parametrize("filters", ["", "|safe", "|safe|safe", "|e", "|urlize"])
 def test_no_filter_lets_markup_into_the_document(tmp_path: Path, filters: str) -> None:
-    path = write_template(tmp_path, [["{{ applicant_name" + filters + " }}"]])
+    path = make_word_template(tmp_path, [["{{ applicant_name" + filters + " }}"]])
     value = "A&B <w:t>x</w:t> http://example.org/?a=1&b=2"
     content = render_template(path, {"applicant_name": value})
     (paragraph,) = Document(io.BytesIO(content)).paragraphs
@@ -227,7 +214,7 @@ def test_no_filter_lets_markup_into_the_document(tmp_path: Path, filters: str) -
 
 
 def test_an_undefined_name_at_render_time_is_one_line(tmp_path: Path) -> None:
-    path = write_template(tmp_path, [["{{ nobody }}"]])
+    path = make_word_template(tmp_path, [["{{ nobody }}"]])
     with pytest.raises(TemplateError, match=r"^template t.docx: unknown variable: 'nobody' is undefined$"):
         render_template(path, {}, name="t.docx")
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from builders_documents import make_case, make_lawyer
+from builders import make_decided_case, make_lawyer
 from docx import Document
 from sqlalchemy import select
 
@@ -26,8 +26,8 @@ def cli_rt(rt: Runtime) -> Iterator[Runtime]:
     """The CLI builds its runtime from the default settings: in the test's folder, rt's database."""
     _common.reset_runtime()
     with rt.transaction() as session:
-        make_case(session, case_no=CASE_NO, lawyer=make_lawyer(session, name="李明"))
-        make_case(session, case_no="2012民援第002号", decision=Decision.denied)
+        make_decided_case(session, case_no=CASE_NO, lawyer=make_lawyer(session, name="李明"))
+        make_decided_case(session, case_no="2012民援第002号", decision=Decision.denied)
     yield rt
     _common.reset_runtime()
 

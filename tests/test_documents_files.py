@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from builders_documents import make_case, make_lawyer
+from builders import make_decided_case, make_lawyer
 from sqlalchemy import select
 
 from legalaid.documents import UnsafeOutputPath, render_document, safe_file_name, save_document
@@ -77,7 +77,7 @@ def test_a_long_chinese_name_is_cut_at_a_character(tmp_path: Path) -> None:
 def test_save_writes_records_and_never_overwrites(rt: Runtime, tmp_path: Path) -> None:
     out = tmp_path / "out"
     with rt.transaction() as session:
-        case = make_case(session, case_no="2012民援第001号", lawyer=make_lawyer(session))
+        case = make_decided_case(session, case_no="2012民援第001号", lawyer=make_lawyer(session))
         doc = render_document(session, kind="assignment_notice", case_no=case.case_no, locale="zh_CN")
         first = save_document(session, doc, out)
         again = save_document(session, doc, out)  # the same bytes: recorded again, written once
@@ -104,7 +104,7 @@ def test_save_writes_records_and_never_overwrites(rt: Runtime, tmp_path: Path) -
 
 def test_a_case_number_with_separators_stays_in_the_folder(rt: Runtime, tmp_path: Path) -> None:
     with rt.transaction() as session:
-        case = make_case(session, case_no="../../../tmp/evil\\x")
+        case = make_decided_case(session, case_no="../../../tmp/evil\\x")
         doc = render_document(session, kind="grant_decision", case_no=case.case_no, locale="zh_CN")
         record = save_document(session, doc, tmp_path / "out")
     assert doc.file_name == "给予法律援助决定书-.._.._.._tmp_evil_x.docx"
@@ -117,7 +117,7 @@ def test_a_symlink_out_of_the_folder_is_refused(rt: Runtime, tmp_path: Path) -> 
     elsewhere = tmp_path / "elsewhere.docx"
     elsewhere.write_bytes(b"precious")
     with rt.transaction() as session:
-        case = make_case(session, case_no="2012民援第009号")
+        case = make_decided_case(session, case_no="2012民援第009号")
         doc = render_document(session, kind="grant_decision", case_no=case.case_no, locale="zh_CN")
         (out / doc.file_name).symlink_to(elsewhere)
         with pytest.raises(UnsafeOutputPath, match="would be written outside"):
@@ -127,7 +127,7 @@ def test_a_symlink_out_of_the_folder_is_refused(rt: Runtime, tmp_path: Path) -> 
 
 def test_a_hostile_file_name_given_directly_is_made_safe(rt: Runtime, tmp_path: Path) -> None:
     with rt.transaction() as session:
-        case = make_case(session)
+        case = make_decided_case(session)
         doc = render_document(session, kind="grant_decision", case_no=case.case_no, locale="zh_CN")
         record = save_document(session, replace(doc, file_name="../../escape.docx"), tmp_path / "out")
     assert Path(record.path) == (tmp_path / "out" / "escape.docx").resolve()

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import CASES, SAMPLES, counts, dump, expected, load, write_file
+from factories import CASES, SAMPLES, dump, expected, load, write_file
+from readback import table_counts
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -102,7 +103,7 @@ def test_reimport_writes_nothing(seeded: Runtime, tmp_path: Path) -> None:
     import_file(seeded, "cases", path)
     with seeded.engine.connect() as conn:
         stamps = conn.execute(text("SELECT case_no, updated_at FROM cases ORDER BY case_no")).all()
-    before = counts(seeded)
+    before = table_counts(seeded)
 
     again = import_file(seeded, "cases", path)
 
@@ -110,7 +111,7 @@ def test_reimport_writes_nothing(seeded: Runtime, tmp_path: Path) -> None:
     assert again.assignment_changes == [] and again.decision_changes == []
     with seeded.engine.connect() as conn:
         assert conn.execute(text("SELECT case_no, updated_at FROM cases ORDER BY case_no")).all() == stamps
-    assert counts(seeded) == {**before, "imports": before["imports"] + 1}
+    assert table_counts(seeded) == {**before, "imports": before["imports"] + 1}
 
 
 def test_clearing_a_step_is_logged(seeded: Runtime, tmp_path: Path) -> None:
@@ -140,20 +141,20 @@ def test_a_failing_hook_undoes_the_import(seeded: Runtime, tmp_path: Path) -> No
     def on_changes(session: Session, result: ImportResult) -> None:
         raise RuntimeError("outbox unavailable")
 
-    before = counts(seeded)
+    before = table_counts(seeded)
     with pytest.raises(RuntimeError):
         import_file(seeded, "cases", write_file(tmp_path, "cases", CASES), on_changes=on_changes)
-    assert counts(seeded) == before
+    assert table_counts(seeded) == before
 
 
 def test_dry_run_reports_and_writes_nothing(seeded: Runtime, tmp_path: Path) -> None:
     path = write_file(tmp_path, "cases", CASES)
-    before = counts(seeded)
+    before = table_counts(seeded)
     called: list[ImportResult] = []
 
     preview = import_file(seeded, "cases", path, dry_run=True, on_changes=lambda s, r: called.append(r))
 
-    assert counts(seeded) == before and called == []
+    assert table_counts(seeded) == before and called == []
     assert (preview.dry_run, preview.import_id) == (True, None)
     assert preview.summary().endswith("4 rows, 4 inserted, 0 updated, 0 unchanged (dry run: nothing written)")
     real = import_file(seeded, "cases", path)
@@ -182,7 +183,7 @@ def test_every_import_is_recorded(seeded: Runtime, tmp_path: Path) -> None:
 def test_consultations_are_appended_once_per_file(seeded: Runtime, tmp_path: Path) -> None:
     path = write_file(tmp_path, "consultations", SAMPLES["consultations"])
     first = import_file(seeded, "consultations", path)
-    before = counts(seeded)
+    before = table_counts(seeded)
 
     again = import_file(seeded, "consultations", path)
 
@@ -190,7 +191,7 @@ def test_consultations_are_appended_once_per_file(seeded: Runtime, tmp_path: Pat
     assert again.skipped_reason.startswith("already imported on ")
     assert again.skipped_reason.endswith(f"(import {first.import_id}); nothing to do")
     assert again.summary() == f"{path}: {again.skipped_reason}"
-    assert counts(seeded) == before
+    assert table_counts(seeded) == before
     with seeded.engine.connect() as conn:
         tagged = conn.execute(text("SELECT DISTINCT import_id FROM consultations")).scalars().all()
     assert tagged == [first.import_id]

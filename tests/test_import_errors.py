@@ -7,8 +7,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from factories import counts, load
+from factories import load
 from openpyxl import Workbook
+from readback import table_counts
 
 from legalaid.importing import ImportFailed, import_file
 from legalaid.runtime import Runtime
@@ -30,10 +31,10 @@ def rejected(rt: Runtime, path: Path, kind: str, content: str | bytes) -> list[s
     """The error lines of importing ``content`` (with the file name taken off), after checking that the
     database did not change at all."""
     path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    before = counts(rt)
+    before = table_counts(rt)
     with pytest.raises(ImportFailed) as caught:
         import_file(rt, kind, path)
-    assert counts(rt) == before
+    assert table_counts(rt) == before
     prefix = f"{path}:"
     assert all(line.startswith(prefix) for line in caught.value.errors), caught.value.errors
     return [line.removeprefix(prefix) for line in caught.value.errors]

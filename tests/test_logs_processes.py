@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders_documents import make_case, make_lawyer
+from builders import make_decided_case, make_lawyer
 from private_redis import private_redis
 from processes import ProcessGroup, legalaid_env, wait_for
 from safety_scan import find_secrets
@@ -86,7 +86,7 @@ def test_one_message_followed_from_the_enqueue_to_the_smtp_server(
             with rt.transaction() as session:
                 lawyer = make_lawyer(session)
                 lawyer.email = "lawyer@firm.example"
-                make_case(session, case_no="2012民援第001号", assigned_on=None, lawyer=None)
+                make_decided_case(session, case_no="2012民援第001号", assigned_on=None, lawyer=None)
         finally:
             rt.dispose()
         for name, value in values.items():

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 from bad_input import examples
-from builders_documents import make_case
-from builders_reports import make_center
+from builders import make_decided_case, make_reports_center
 from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -150,7 +149,7 @@ def test_an_eml_file_lands_in_its_day_folder(tmp_path: Path, key: str, outbox_id
 def test_a_document_for_a_hostile_case_number_stays_in_the_folder(rt: Runtime, tmp_path: Path) -> None:
     out = tmp_path / "out"
     with rt.transaction() as session:
-        case = make_case(session, case_no="../../../../tmp/CON")
+        case = make_decided_case(session, case_no="../../../../tmp/CON")
         doc = render_document(session, kind="grant_decision", case_no=case.case_no, locale="zh_CN")
         record = save_document(session, doc, out)
     assert Path(record.path).parent == out.resolve()
@@ -163,7 +162,7 @@ def test_a_firm_report_for_a_hostile_firm_name_stays_in_the_folder(
     rt: Runtime, tmp_path: Path, name: str
 ) -> None:
     with rt.transaction() as session:
-        make_center(session)
+        make_reports_center(session)
         session.scalars(select(Firm).where(Firm.code == "F1")).one().name = name
     out = tmp_path / "reports"
     request = ReportRequest("firm", statistical_year(2012, start_month=1), "F1")

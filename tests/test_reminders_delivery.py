@@ -11,13 +11,13 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
-from builders_reminders import make_case, make_center, scan
+from builders import make_case, make_reminders_center, scan
+from mailroom import deliver_all, digest_rows
 from processes import ProcessGroup, job_runs, legalaid_env, wait_for
 from smtp_server import MAIL_FROM, SmtpTestServer, smtp_settings
 from sqlalchemy import func, select
 
 from legalaid import migrate
-from legalaid.mail import flush, make_transport
 from legalaid.models import OutboxMessage, ReminderSent
 from legalaid.runtime import Runtime, build_runtime
 from workers import make_celery
@@ -32,30 +32,22 @@ def smtp() -> Iterator[SmtpTestServer]:
         yield server
 
 
-def _rows(text: str) -> list[list[str]]:
-    return [line.split(" | ") for line in text.replace("\r\n", "\n").splitlines() if " | " in line]
-
-
 def test_a_digest_reaches_a_real_smtp_server(smtp: SmtpTestServer, tmp_path: Path) -> None:
     rt = build_runtime(smtp_settings(smtp, tmp_path / "var"))
     try:
         migrate.upgrade(rt.engine)
         with rt.transaction() as session:
-            center = make_center(session)
+            center = make_reminders_center(session)
             make_case(session, case_no="2012民援第007号", applicant="王小明", applied_on=date(2012, 9, 24))
             make_case(
                 session,
                 case_no="2012民援第008号",
                 applicant="李四",
                 assigned_on=date(2012, 9, 26),
-                lawyer_id=center.lawyer_id,
+                lawyer=center.lawyer_id,
             )
         report = scan(rt, date(2012, 10, 8))
-        transport = make_transport(rt.settings)
-        try:
-            outcomes = flush(rt, transport=transport)
-        finally:
-            transport.close()
+        outcomes = deliver_all(rt)
     finally:
         rt.dispose()
     assert sum(outcomes.values()) == len(report.outbox_ids) == 3  # S1, S2, L1
@@ -67,7 +59,7 @@ def test_a_digest_reaches_a_real_smtp_server(smtp: SmtpTestServer, tmp_path: Pat
     plain = staff.get_body(("plain",))
     html = staff.get_body(("html",))
     assert plain is not None and html is not None
-    assert _rows(plain.get_content()) == [
+    assert digest_rows(plain.get_content()) == [
         ["案号", "受援人", "事项", "期限", "剩余/逾期"],
         ["2012民援第007号", "王*明", "审查申请并作出是否给予法律援助的决定", "2012年10月8日", "今日到期"],
     ]
@@ -75,7 +67,7 @@ def test_a_digest_reaches_a_real_smtp_server(smtp: SmtpTestServer, tmp_path: Pat
     assert "<td>王*明</td>" in html.get_content()
     lawyer = received["l1@mingli.example.cn"].get_body(("plain",))
     assert lawyer is not None
-    assert _rows(lawyer.get_content())[1][:2] == ["2012民援第008号", "李*"]
+    assert digest_rows(lawyer.get_content())[1][:2] == ["2012民援第008号", "李*"]
     # Two digests of the same day to two people: distinct Message-IDs (yagmail's default would collide).
     assert len({m["Message-ID"] for m in received.values()}) == 3
 
@@ -83,7 +75,7 @@ def test_a_digest_reaches_a_real_smtp_server(smtp: SmtpTestServer, tmp_path: Pat
 @pytest.mark.slow
 def test_a_real_worker_runs_the_scheduled_scan(rt: Runtime, tmp_path: Path) -> None:
     with rt.transaction() as session:
-        make_center(session)
+        make_reminders_center(session)
         make_case(session, case_no="C1", applied_on=date(2012, 9, 24))  # review due 10-08
     app = make_celery(rt.settings)
     environment = legalaid_env(data_dir=rt.settings.data_dir)
@@ -126,15 +118,13 @@ def test_a_real_worker_runs_the_scheduled_scan(rt: Runtime, tmp_path: Path) -> N
     assert parsed["Subject"] == "法律援助案件提醒（2012年10月8日）：1项待办"
 
 
-def test_the_task_on_a_day_off_sends_nothing(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Called directly (no broker): the tick of 2012-10-01 is National Day; the run is still recorded."""
-    import tasks._runtime
+def test_the_task_on_a_day_off_sends_nothing(task_runtime: Runtime) -> None:
+    """Called directly (no worker): the tick of 2012-10-01 is National Day; the run is still recorded."""
     from tasks import reminders as reminder_tasks
 
-    monkeypatch.setattr(tasks._runtime, "_runtime", rt)
-    monkeypatch.setattr(tasks._runtime, "_settings", rt.settings)
+    rt = task_runtime
     with rt.transaction() as session:
-        make_center(session)
+        make_reminders_center(session)
         make_case(session, applied_on=date(2012, 9, 20))
     queued = reminder_tasks.scan.run(job="reminders", scheduled_for="2012-10-01T08:30:00+08:00")
     assert queued == 0

@@ -11,7 +11,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from builders_reminders import make_case, make_center
+from builders import make_case, make_reminders_center
+from mailroom import digest_rows
 from processes import LEGALAID, legalaid_env, wait_for
 from sqlalchemy import select, text
 
@@ -37,11 +38,11 @@ def _waiting_on_the_ledger(rt: Runtime) -> int:
 
 def test_two_scans_at_once_mail_each_item_once(pg_rt: Runtime, postgres_url: str, tmp_path: Path) -> None:
     with pg_rt.transaction() as session:
-        center = make_center(session)
+        center = make_reminders_center(session)
         for n in range(REVIEWS):  # review due on 10-08 (D-2 superseded): to S1 and S2
             make_case(session, case_no=f"R{n:04d}", applied_on=date(2012, 9, 24))
         for n in range(CONTACTS):  # first contact due on 10-08: to L1
-            make_case(session, case_no=f"F{n:04d}", assigned_on=date(2012, 9, 26), lawyer_id=center.lawyer_id)
+            make_case(session, case_no=f"F{n:04d}", assigned_on=date(2012, 9, 26), lawyer=center.lawyer_id)
     environment = legalaid_env(data_dir=tmp_path / "var", database_url=postgres_url)
     command = [*LEGALAID, "reminders", "run", "--as-of", AS_OF.isoformat(), "--json"]
 
@@ -74,13 +75,9 @@ def test_two_scans_at_once_mail_each_item_once(pg_rt: Runtime, postgres_url: str
     with pg_rt.transaction() as session:
         bodies = session.execute(select(OutboxMessage.to_addrs, OutboxMessage.body_text)).all()
         ledger = Counter(session.execute(select(ReminderSent.status)).scalars())
-    lines = Counter((to[0], row[0]) for to, body in bodies for row in _rows(body)[1:])
+    lines = Counter((to[0], row[0]) for to, body in bodies for row in digest_rows(body)[1:])
     assert len(lines) == REVIEWS * 2 + CONTACTS and set(lines.values()) == {1}
     assert ledger == {"sent": REVIEWS + CONTACTS, "superseded": REVIEWS}
-
-
-def _rows(body: str) -> list[list[str]]:
-    return [line.split(" | ") for line in body.splitlines() if " | " in line]
 
 
 def test_the_due_items_come_from_indexes(pg_rt: Runtime) -> None:
@@ -88,7 +85,7 @@ def test_the_due_items_come_from_indexes(pg_rt: Runtime) -> None:
     query reads cases through indexes only, whatever the number of cases."""
     day = date(2012, 1, 1).toordinal()
     with pg_rt.transaction() as session:
-        center = make_center(session)
+        center = make_reminders_center(session)
         for n in range(3000):
             on = date.fromordinal(day + n % 300)
             make_case(
@@ -101,7 +98,7 @@ def test_the_due_items_come_from_indexes(pg_rt: Runtime) -> None:
                 ended_on=on,
                 closure_submitted_on=on,
                 return_visit_on=on,
-                lawyer_id=center.lawyer_id,
+                lawyer=center.lawyer_id,
             )
         make_case(session, applied_on=date(2012, 9, 24))
     with pg_rt.engine.connect() as connection:

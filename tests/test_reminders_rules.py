@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders_reminders import make_case, make_center, scan
+from builders import make_case, make_reminders_center, scan
 from sqlalchemy import select
 
 from legalaid.calendar import WorkCalendar
@@ -144,11 +144,11 @@ def test_the_table_covers_every_rule_and_threshold() -> None:
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_each_rule_at_each_threshold(rt: Runtime, case: Case) -> None:
     with rt.transaction() as session:
-        center = make_center(session)
+        center = make_reminders_center(session)
         steps = {name: d(value) for name, value in case.steps.items()}
         needs_lawyer = "assigned_on" in steps
         created = make_case(
-            session, case_type=case.case_type, lawyer_id=center.lawyer_id if needs_lawyer else None, **steps
+            session, case_type=case.case_type, lawyer=center.lawyer_id if needs_lawyer else None, **steps
         )
         case_no = created.case_no
 
@@ -182,7 +182,7 @@ def test_each_rule_at_each_threshold(rt: Runtime, case: Case) -> None:
 def test_a_criminal_notice_is_not_a_review(rt: Runtime) -> None:
     """A criminal case without a decision is a court's notice: assign within 3 days, no 7-day review."""
     with rt.transaction() as session:
-        make_center(session)
+        make_reminders_center(session)
         make_case(session, case_type=CaseType.criminal, applied_on=d("10-10"))
     rules = {row["rule"] for day in ("10-15", "10-16", "10-17", "10-18") for row in scan(rt, d(day)).rows}
     assert rules == {"assignment_due"}

@@ -8,33 +8,25 @@ import re
 from datetime import date
 
 import pytest
-from builders_reminders import make_case, make_center, make_person, scan, table_counts
+from builders import make_case, make_person, make_reminders_center, scan
+from mailroom import digest_rows, outbox
+from readback import table_counts
 from sqlalchemy import select, update
 
 from cli import main
 from legalaid.config import Settings
-from legalaid.models import Case, OutboxMessage, Person, ReminderDelivery, ReminderSent
+from legalaid.models import Case, Person, ReminderDelivery, ReminderSent
 from legalaid.models.enums import Role
 from legalaid.runtime import Runtime, build_runtime
 
 MONDAY = date(2012, 10, 15)
 
 
-def _outbox(rt: Runtime) -> list[OutboxMessage]:
-    with rt.transaction() as session:
-        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-
-
-def _rows(text: str) -> list[list[str]]:
-    """The table rows of a digest's text part (lines of cells separated by ' | '), header first."""
-    return [line.split(" | ") for line in text.splitlines() if " | " in line]
-
-
 def test_two_scans_the_same_day_send_each_item_once(rt: Runtime) -> None:
     with rt.transaction() as session:
-        center = make_center(session)
+        center = make_reminders_center(session)
         make_case(session, applied_on=date(2012, 10, 10))  # review: D-2 on Monday 10-15
-        make_case(session, assigned_on=date(2012, 10, 10), lawyer_id=center.lawyer_id)  # first contact D
+        make_case(session, assigned_on=date(2012, 10, 10), lawyer=center.lawyer_id)  # first contact D
     first = scan(rt, MONDAY)
     assert {(r["rule"], r["recipient"]) for r in first.rows} == {
         ("review_due", "S1"),
@@ -45,7 +37,7 @@ def test_two_scans_the_same_day_send_each_item_once(rt: Runtime) -> None:
     second = scan(rt, MONDAY)
     assert second.rows == [] and second.outbox_ids == []
     assert table_counts(rt) == sent
-    assert len(_outbox(rt)) == 3  # S1, S2, L1
+    assert len(outbox(rt)) == 3  # S1, S2, L1
 
 
 def test_digests_written_in_several_inserts_each_point_at_their_own_row(
@@ -53,11 +45,11 @@ def test_digests_written_in_several_inserts_each_point_at_their_own_row(
 ) -> None:
     monkeypatch.setattr("legalaid.reminders.run.DIGESTS_PER_INSERT", 2)  # 3 digests: inserts of 2 and 1
     with rt.transaction() as session:
-        center = make_center(session)
+        center = make_reminders_center(session)
         make_case(session, applied_on=date(2012, 10, 10))
-        make_case(session, assigned_on=date(2012, 10, 10), lawyer_id=center.lawyer_id)
+        make_case(session, assigned_on=date(2012, 10, 10), lawyer=center.lawyer_id)
     report = scan(rt, MONDAY)
-    rows = {row.id: row for row in _outbox(rt)}
+    rows = {row.id: row for row in outbox(rt)}
     assert sorted(report.outbox_ids) == sorted(rows) and len(rows) == 3
     for line in report.rows:
         recipient = _person_email(rt, line["recipient"])
@@ -71,7 +63,7 @@ def _person_email(rt: Runtime, code: str) -> str:
 
 def test_a_later_scan_the_same_day_mails_only_what_is_new_under_a_new_key(rt: Runtime) -> None:
     with rt.transaction() as session:
-        make_center(session)
+        make_reminders_center(session)
         make_case(session, case_no="A", applied_on=date(2012, 10, 10))
     morning = scan(rt, MONDAY)
     with rt.transaction() as session:
@@ -79,20 +71,20 @@ def test_a_later_scan_the_same_day_mails_only_what_is_new_under_a_new_key(rt: Ru
     afternoon = scan(rt, MONDAY)
     assert {r["case_no"] for r in morning.rows} == {"A"}
     assert {r["case_no"] for r in afternoon.rows} == {"B"}
-    keys = [m.idempotency_key for m in _outbox(rt) if ":S1:" in m.idempotency_key]
+    keys = [m.idempotency_key for m in outbox(rt) if ":S1:" in m.idempotency_key]
     assert len(keys) == 2 and keys[0] != keys[1]
     assert all(re.fullmatch(r"reminder-digest:2012-10-15:S1:[0-9a-f]{16}", key) for key in keys)
 
 
 def test_new_progress_starts_the_thresholds_again(rt: Runtime) -> None:
     with rt.transaction() as session:
-        center = make_center(session)
+        center = make_reminders_center(session)
         case = make_case(
             session,
             assigned_on=date(2012, 8, 1),
             first_contact_on=date(2012, 8, 2),
             last_progress_on=date(2012, 9, 14),
-            lawyer_id=center.lawyer_id,
+            lawyer=center.lawyer_id,
         )
         case_id = case.id
     assert [r["deadline"] for r in scan(rt, MONDAY).rows] == [MONDAY]  # 30 days: Sunday 10-14 → Monday
@@ -111,7 +103,7 @@ def test_new_progress_starts_the_thresholds_again(rt: Runtime) -> None:
 
 def test_a_step_done_stops_its_reminders(rt: Runtime) -> None:
     with rt.transaction() as session:
-        make_center(session)
+        make_reminders_center(session)
         case = make_case(session, applied_on=date(2012, 10, 10))
         case_id = case.id
     assert scan(rt, MONDAY).rows  # D-2
@@ -123,7 +115,7 @@ def test_a_step_done_stops_its_reminders(rt: Runtime) -> None:
 
 def test_a_day_off_sends_nothing_and_says_when(rt: Runtime) -> None:
     with rt.transaction() as session:
-        make_center(session)
+        make_reminders_center(session)
         make_case(session, applied_on=date(2012, 9, 24))
     report = scan(rt, date(2012, 10, 3))
     assert (report.working_day, report.holiday_name, report.next_working_day) == (
@@ -131,22 +123,20 @@ def test_a_day_off_sends_nothing_and_says_when(rt: Runtime) -> None:
         "国庆节",
         date(2012, 10, 8),
     )
-    assert report.rows == [] and _outbox(rt) == []
+    assert report.rows == [] and outbox(rt) == []
 
 
 def test_people_who_cannot_be_reached_are_reported_to_the_staff(rt: Runtime) -> None:
     with rt.transaction() as session:
-        center = make_center(session)
-        no_email = make_person(session, "L2", name="李律师", firm_id=center.firm_id)
-        gone = make_person(
-            session, "L3", name="孙律师", email="sun@x.cn", firm_id=center.firm_id, active=False
-        )
+        center = make_reminders_center(session)
+        no_email = make_person(session, "L2", name="李律师", firm=center.firm_id)
+        gone = make_person(session, "L3", name="孙律师", email="sun@x.cn", firm=center.firm_id, active=False)
         firm = make_person(session, "L4", name="钱律师", email="qian@x.cn")  # no firm, so no director
         assigned = {"assigned_on": date(2012, 10, 10), "applied_on": date(2012, 10, 8)}
-        make_case(session, case_no="C-NOEMAIL", applicant="张小三", lawyer_id=no_email.id, **assigned)
-        make_case(session, case_no="C-INACTIVE", applicant="李四", lawyer_id=gone.id, **assigned)
-        make_case(session, case_no="C-NOLAWYER", applicant="赵六", lawyer_id=None, **assigned)
-        make_case(session, case_no="C-NOFIRM", applicant="钱七", lawyer_id=firm.id, **assigned)
+        make_case(session, case_no="C-NOEMAIL", applicant="张小三", lawyer=no_email.id, **assigned)
+        make_case(session, case_no="C-INACTIVE", applicant="李四", lawyer=gone.id, **assigned)
+        make_case(session, case_no="C-NOLAWYER", applicant="赵六", lawyer=None, **assigned)
+        make_case(session, case_no="C-NOFIRM", applicant="钱七", lawyer=firm.id, **assigned)
     reminders = scan(rt, MONDAY)  # first contact due (D) for every case
     escalations = scan(rt, date(2012, 10, 16))  # D+1: the firm's director
 
@@ -165,12 +155,12 @@ def test_people_who_cannot_be_reached_are_reported_to_the_staff(rt: Runtime) -> 
     delivered = {(r["case_no"], r["recipient"]) for r in reminders.rows if r["delivery"] == "queued"}
     assert delivered == {("C-NOFIRM", "L4")}
 
-    staff_mail = [m for m in _outbox(rt) if m.to_addrs == ["s1@center.example.cn"]]
+    staff_mail = [m for m in outbox(rt) if m.to_addrs == ["s1@center.example.cn"]]
     assert [m.subject for m in staff_mail] == [
         "法律援助案件提醒（2012年10月15日）：3项无法送达",
         "法律援助案件提醒（2012年10月16日）：2项无法送达",
     ]
-    rows = _rows(staff_mail[0].body_text)
+    rows = digest_rows(staff_mail[0].body_text)
     assert rows[0] == ["案号", "受援人", "事项", "期限", "剩余/逾期", "应收人", "原因"]
     assert sorted(row[0] for row in rows[1:]) == ["C-INACTIVE", "C-NOEMAIL", "C-NOLAWYER"]
     assert ["C-NOEMAIL", "张*三", "与受援人签订委托协议和授权委托书", "2012年10月15日", "今日到期", "承办人",
@@ -183,9 +173,9 @@ def test_people_who_cannot_be_reached_are_reported_to_the_staff(rt: Runtime) -> 
 
 def test_with_no_staff_to_report_to_an_item_waits_for_the_next_scan(rt: Runtime) -> None:
     with rt.transaction() as session:
-        make_center(session)
+        make_reminders_center(session)
         session.execute(update(Person).where(Person.role == Role.staff).values(email=None))
-        make_case(session, case_no="C1", assigned_on=date(2012, 10, 10), lawyer_id=None)
+        make_case(session, case_no="C1", assigned_on=date(2012, 10, 10), lawyer=None)
         make_case(session, case_no="C2", applied_on=date(2012, 10, 12), limitation_on=date(2012, 10, 18))
     report = scan(rt, MONDAY)
     assert [(r["case_no"], r["recipient"], r["delivery"]) for r in report.rows] == [
@@ -193,7 +183,7 @@ def test_with_no_staff_to_report_to_an_item_waits_for_the_next_scan(rt: Runtime)
         ("C2", "S1", "undeliverable"),  # … the staff's part is lost, and said so
         ("C2", "S2", "undeliverable"),
     ]
-    assert [m.to_addrs for m in _outbox(rt)] == [["h1@center.example.cn"]]
+    assert [m.to_addrs for m in outbox(rt)] == [["h1@center.example.cn"]]
     problems = "\n".join(report.problems)
     assert "C1 first_contact_due: no lawyer recorded for the case, and no center staff" in problems
     assert "the item is tried again on the next scan" in problems
@@ -217,7 +207,7 @@ def test_a_group_setting_naming_nobody_is_reported(tmp_path: object, rt: Runtime
     )
     try:
         with other.transaction() as session:
-            make_center(session)
+            make_reminders_center(session)
             make_case(session, case_no="C1", applied_on=date(2012, 9, 24))
         reminders = scan(other, date(2012, 10, 8))
         escalations = scan(other, date(2012, 10, 9))
@@ -230,9 +220,9 @@ def test_a_group_setting_naming_nobody_is_reported(tmp_path: object, rt: Runtime
 
 def test_digests_list_the_most_urgent_first_with_the_basis_once(rt: Runtime) -> None:
     with rt.transaction() as session:
-        center = make_center(session)
+        center = make_reminders_center(session)
         lawyer = center.lawyer_id
-        steps = {"applied_on": date(2012, 8, 1), "assigned_on": date(2012, 8, 3), "lawyer_id": lawyer}
+        steps = {"applied_on": date(2012, 8, 1), "assigned_on": date(2012, 8, 3), "lawyer": lawyer}
         contacted = {**steps, "first_contact_on": date(2012, 8, 4), "last_progress_on": date(2012, 10, 1)}
         make_case(
             session, case_no="H-18", applicant="王小明", next_hearing_on=date(2012, 10, 18), **contacted
@@ -241,9 +231,9 @@ def test_digests_list_the_most_urgent_first_with_the_basis_once(rt: Runtime) -> 
         make_case(session, case_no="X-25", applicant="欧阳小明", ended_on=date(2012, 9, 25), **contacted)
         make_case(session, case_no="S-15", applicant="赵六", last_progress_on=date(2012, 9, 14), **steps)
     scan(rt, MONDAY)
-    (mail,) = [m for m in _outbox(rt) if m.to_addrs == ["l1@mingli.example.cn"]]
+    (mail,) = [m for m in outbox(rt) if m.to_addrs == ["l1@mingli.example.cn"]]
     assert mail.subject == "法律援助案件提醒（2012年10月15日）：4项待办"
-    rows = _rows(mail.body_text)
+    rows = digest_rows(mail.body_text)
     assert rows[0] == ["案号", "受援人", "事项", "期限", "剩余/逾期"]
     assert [row[0] for row in rows[1:]] == ["S-15", "H-16", "H-18", "X-25"]
     assert rows[1][1:] == ["赵*", "案件30日无进展：推进办理并告知受援人", "2012年10月15日", "今日到期"]
@@ -256,18 +246,18 @@ def test_digests_list_the_most_urgent_first_with_the_basis_once(rt: Runtime) -> 
 
 def test_escalations_are_their_own_digest_naming_the_lawyer(rt: Runtime) -> None:
     with rt.transaction() as session:
-        center = make_center(session)
-        make_case(session, case_no="C1", assigned_on=date(2012, 10, 10), lawyer_id=center.lawyer_id)
+        center = make_reminders_center(session)
+        make_case(session, case_no="C1", assigned_on=date(2012, 10, 10), lawyer=center.lawyer_id)
         make_case(session, case_no="C2", applied_on=date(2012, 10, 9))  # review: D 10-16, escalated 10-17
     scan(rt, date(2012, 10, 16))
     scan(rt, date(2012, 10, 17))
-    escalations = [m for m in _outbox(rt) if m.kind == "escalation"]
+    escalations = [m for m in outbox(rt) if m.kind == "escalation"]
     assert {(m.to_addrs[0], m.subject) for m in escalations} == {
         ("d1@mingli.example.cn", "法律援助案件督办（2012年10月16日）：1项已逾期"),
         ("h1@center.example.cn", "法律援助案件督办（2012年10月17日）：1项已逾期"),
     }
     director = next(m for m in escalations if m.to_addrs == ["d1@mingli.example.cn"])
-    rows = _rows(director.body_text)
+    rows = digest_rows(director.body_text)
     assert rows[0] == ["案号", "受援人", "事项", "承办人", "期限", "逾期"]
     assert rows[1] == [
         "C1",
@@ -278,21 +268,21 @@ def test_escalations_are_their_own_digest_naming_the_lawyer(rt: Runtime) -> None
         "逾期1天",
     ]
     head = next(m for m in escalations if m.to_addrs == ["h1@center.example.cn"])
-    assert _rows(head.body_text)[1][3] == "中心工作人员"
+    assert digest_rows(head.body_text)[1][3] == "中心工作人员"
 
 
 def test_english_digests(tmp_path: object, rt: Runtime) -> None:
     other = build_runtime(Settings(data_dir=rt.settings.data_dir, locale="en"))
     try:
         with other.transaction() as session:
-            make_center(session)
+            make_reminders_center(session)
             make_case(session, case_no="C1", applicant="John Smith", applied_on=date(2012, 10, 10))
         scan(other, MONDAY)
     finally:
         other.dispose()
-    mail = _outbox(rt)[0]
+    mail = outbox(rt)[0]
     assert mail.subject == "Legal aid follow-up (15 October 2012): 1 item due"
-    rows = _rows(mail.body_text)
+    rows = digest_rows(mail.body_text)
     assert rows[1] == [
         "C1",
         "J*******h",
@@ -305,10 +295,10 @@ def test_english_digests(tmp_path: object, rt: Runtime) -> None:
 
 def test_a_dry_run_changes_nothing(rt: Runtime, capsys: pytest.CaptureFixture[str]) -> None:
     with rt.transaction() as session:
-        center = make_center(session)
+        center = make_reminders_center(session)
         make_case(session, applied_on=date(2012, 10, 10))
-        make_case(session, assigned_on=date(2012, 10, 10), lawyer_id=None)  # undeliverable, reported
-        make_case(session, assigned_on=date(2012, 10, 10), lawyer_id=center.lawyer_id)
+        make_case(session, assigned_on=date(2012, 10, 10), lawyer=None)  # undeliverable, reported
+        make_case(session, assigned_on=date(2012, 10, 10), lawyer=center.lawyer_id)
     before = table_counts(rt)
     report = scan(rt, MONDAY, dry_run=True)
     assert {r["delivery"] for r in report.rows} == {"would_queue", "undeliverable"}
@@ -331,7 +321,7 @@ def test_a_dry_run_changes_nothing(rt: Runtime, capsys: pytest.CaptureFixture[st
 
 def test_the_command_line(rt: Runtime, capsys: pytest.CaptureFixture[str]) -> None:
     with rt.transaction() as session:
-        make_center(session)
+        make_reminders_center(session)
         make_case(session, case_no="C1", applied_on=date(2012, 9, 24))
     assert main(["reminders", "run", "--as-of", "2012-10-08", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)

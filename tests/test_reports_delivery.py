@@ -12,8 +12,9 @@ from pathlib import Path
 
 import docx
 import pytest
-from builders_reports import add_cases, add_consultations, make_center
+from builders import make_cases, make_consultations, make_reports_center
 from celery import Celery
+from mailroom import deliver_all, outbox_addresses
 from processes import ProcessGroup, job_runs, legalaid_env, wait_for
 from smtp_server import SmtpTestServer, smtp_settings
 from sqlalchemy import func, select, update
@@ -21,7 +22,6 @@ from sqlalchemy import func, select, update
 from cli import main
 from legalaid import migrate
 from legalaid.config import Settings
-from legalaid.mail import flush, make_transport
 from legalaid.models import Firm, OutboxMessage, ReportRun
 from legalaid.models.enums import RecipientGroup
 from legalaid.reports import ReportRequest, produce_report, publish_due, statistical_quarter
@@ -42,21 +42,13 @@ def smtp() -> Iterator[SmtpTestServer]:
 
 def _fill(rt: Runtime) -> dict[str, int]:
     with rt.transaction() as session:
-        ids = make_center(session)
-        add_cases(session, 3, applied_on=date(2012, 9, 3), groups=(RecipientGroup.migrant_worker,),
-                  applicant=APPLICANT, lawyer_id=ids["L1"], decided_on=date(2012, 9, 4),
+        ids = make_reports_center(session)
+        make_cases(session, 3, applied_on=date(2012, 9, 3), groups=(RecipientGroup.migrant_worker,),
+                  applicant=APPLICANT, lawyer=ids["L1"], decided_on=date(2012, 9, 4),
                   assigned_on=date(2012, 9, 5))  # fmt: skip
-        add_cases(session, 2, applied_on=date(2011, 9, 5), applicant=APPLICANT)
-        add_consultations(session, date(2012, 9, 3), 120)
+        make_cases(session, 2, applied_on=date(2011, 9, 5), applicant=APPLICANT)
+        make_consultations(session, date(2012, 9, 3), 120)
     return ids
-
-
-def _outbox(rt: Runtime) -> list[tuple[str, list[str]]]:
-    with rt.sessions() as session:
-        rows = session.execute(
-            select(OutboxMessage.idempotency_key, OutboxMessage.to_addrs).order_by(OutboxMessage.id)
-        )
-        return [(key, list(to)) for key, to in rows]
 
 
 def test_a_report_reaches_a_real_smtp_server_with_its_files(smtp: SmtpTestServer, tmp_path: Path) -> None:
@@ -65,11 +57,7 @@ def test_a_report_reaches_a_real_smtp_server_with_its_files(smtp: SmtpTestServer
         migrate.upgrade(rt.engine)
         _fill(rt)
         result = produce_report(rt, ReportRequest("quarterly", Q4), as_of=PUBLISHED, send=True)
-        transport = make_transport(rt.settings)
-        try:
-            outcomes = flush(rt, transport=transport)
-        finally:
-            transport.close()
+        outcomes = deliver_all(rt)
     finally:
         rt.dispose()
     assert result.status == "sent" and sum(outcomes.values()) == 1
@@ -125,7 +113,7 @@ def test_the_scheduled_job_sends_once_and_retries_a_failure(rt11: Runtime) -> No
     assert len(first.failures) == 1 and "report:firm:2012Q4:F2" in first.failures[0]
     again = publish_due(rt, as_of=PUBLISHED)
     assert again.sent == 0 and [r.status for r in again.results] == ["skipped", "skipped"]
-    assert _outbox(rt) == [
+    assert outbox_addresses(rt) == [
         ("report:quarterly:2012Q4:leaders", ["h1@center.example.cn", "h2@center.example.cn"]),
         ("report:firm:2012Q4:F1", ["d1@firm.example.cn"]),
     ]
@@ -136,7 +124,7 @@ def test_the_scheduled_job_sends_once_and_retries_a_failure(rt11: Runtime) -> No
         session.execute(update(Firm).where(Firm.code == "F2").values(email="office@f2.example.cn"))
     retried = publish_due(rt, as_of=date(2012, 11, 8))  # the next day's run
     assert retried.sent == 1 and not retried.failures
-    assert _outbox(rt)[-1] == ("report:firm:2012Q4:F2", ["office@f2.example.cn"])
+    assert outbox_addresses(rt)[-1] == ("report:firm:2012Q4:F2", ["office@f2.example.cn"])
     assert check_jobs(rt, datetime(2012, 11, 8, 2, tzinfo=UTC)).summary.count("report:") == 0
     with rt.sessions() as session:
         f2 = session.scalars(select(ReportRun).where(ReportRun.audience == "F2")).one()
@@ -156,7 +144,7 @@ def test_the_command_line_sends_once_and_resends_when_told(
     assert "report:firm:2012Q4:F1: sent to d1@firm.example.cn" in out
     assert "unchanged since the last build" in out and "--resend sends it again" in out
     assert main([*base, "--resend"]) == 0
-    assert [key for key, _to in _outbox(rt)] == ["report:firm:2012Q4:F1", "report:firm:2012Q4:F1:2"]
+    assert [key for key, _to in outbox_addresses(rt)] == ["report:firm:2012Q4:F1", "report:firm:2012Q4:F1:2"]
     assert main(["report", "runs", "--json"]) == 0
     assert '"sends": 2' in capsys.readouterr().out
 
@@ -199,7 +187,7 @@ def test_a_dry_run_writes_and_sends_nothing(
         "dry run, nothing written or sent to h1@center.example.cn, h2@center.example.cn"
         in capsys.readouterr().out
     )
-    assert _outbox(rt) == [] and not (rt.settings.data_dir / "reports").exists()
+    assert outbox_addresses(rt) == [] and not (rt.settings.data_dir / "reports").exists()
 
 
 def _publish_in_a_worker(rt: Runtime, app: Celery, procs: ProcessGroup, *, times: int = 1) -> None:

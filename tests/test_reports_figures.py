@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from builders_reports import add_cases, add_consultations, docx_text, make_center
+from builders import make_cases, make_consultations, make_reports_center
+from readback import docx_text
 from sqlalchemy.orm import Session
 
 from legalaid.models.enums import CaseType, ConsultationChannel, ConsultationOutcome, RecipientGroup
@@ -22,24 +23,24 @@ MIGRANT = (RecipientGroup.migrant_worker,)
 
 
 def _center(session: Session) -> dict[str, int]:
-    ids = make_center(session)
+    ids = make_reports_center(session)
     # 2012: three civil (two of migrant workers) and one criminal; 2011: four criminal, no civil case.
-    add_cases(session, 2, applied_on=date(2011, 11, 1), groups=MIGRANT, lawyer_id=ids["L1"])
-    add_cases(session, 1, applied_on=date(2012, 1, 31), groups=(RecipientGroup.women,), matter="婚姻家庭")
-    add_cases(
+    make_cases(session, 2, applied_on=date(2011, 11, 1), groups=MIGRANT, lawyer=ids["L1"])
+    make_cases(session, 1, applied_on=date(2012, 1, 31), groups=(RecipientGroup.women,), matter="婚姻家庭")
+    make_cases(
         session,
         1,
         applied_on=date(2012, 2, 1),
         case_type=CaseType.criminal,
         matter="盗窃",
-        lawyer_id=ids["L2"],
+        lawyer=ids["L2"],
     )
-    add_cases(session, 4, applied_on=date(2011, 10, 31), case_type=CaseType.criminal, matter="盗窃")
-    add_consultations(session, date(2012, 3, 1), 30)
-    add_consultations(session, date(2011, 3, 1), 40)
+    make_cases(session, 4, applied_on=date(2011, 10, 31), case_type=CaseType.criminal, matter="盗窃")
+    make_consultations(session, date(2012, 3, 1), 30)
+    make_consultations(session, date(2011, 3, 1), 40)
     desk = ConsultationChannel.arbitration_desk
-    add_consultations(session, date(2012, 3, 2), 5, channel=desk)
-    add_consultations(session, date(2012, 3, 2), 2, channel=desk, outcome=ConsultationOutcome.mediated)
+    make_consultations(session, date(2012, 3, 2), 5, channel=desk)
+    make_consultations(session, date(2012, 3, 2), 2, channel=desk, outcome=ConsultationOutcome.mediated)
     return ids
 
 
@@ -85,14 +86,14 @@ def test_quarters_across_the_new_year(rt: Runtime) -> None:
 
 def test_timeliness_and_overdue_items_at_the_period_end(rt: Runtime) -> None:
     with rt.transaction() as session:
-        ids = make_center(session)
+        ids = make_reports_center(session)
         # Applied on Saturday 20 October, no decision: the 7 days end on the 27th, a Saturday, so Monday
         # the 29th; overdue on the 31st.
-        add_cases(session, 1, applied_on=date(2012, 10, 20))
+        make_cases(session, 1, applied_on=date(2012, 10, 20))
         # Decided on 5 November, after the period: on 31 October it was open and overdue, and it was late.
-        add_cases(session, 1, applied_on=date(2012, 10, 10), decided_on=date(2012, 11, 5))
+        make_cases(session, 1, applied_on=date(2012, 10, 10), decided_on=date(2012, 11, 5))
         # Decided in time, assigned the next day, in progress.
-        add_cases(
+        make_cases(
             session,
             1,
             applied_on=date(2012, 9, 3),
@@ -100,7 +101,7 @@ def test_timeliness_and_overdue_items_at_the_period_end(rt: Runtime) -> None:
             assigned_on=date(2012, 9, 6),
             first_contact_on=date(2012, 9, 7),
             last_progress_on=date(2012, 10, 20),
-            lawyer_id=ids["L1"],
+            lawyer=ids["L1"],
         )
         handled = {
             "applied_on": date(2012, 5, 2),
@@ -109,16 +110,16 @@ def test_timeliness_and_overdue_items_at_the_period_end(rt: Runtime) -> None:
             "first_contact_on": date(2012, 5, 4),
         }
         # Ended 1 August, closure materials never came: overdue since 31 August, on F1's lawyer.
-        add_cases(session, 1, **handled, ended_on=date(2012, 8, 1), lawyer_id=ids["L1"])
+        make_cases(session, 1, **handled, ended_on=date(2012, 8, 1), lawyer=ids["L1"])
         # Ended 1 September, materials in on the 10th: on time.
-        add_cases(
+        make_cases(
             session,
             1,
             **handled,
             ended_on=date(2012, 9, 1),
             closure_submitted_on=date(2012, 9, 10),
             return_visit_on=date(2012, 9, 20),
-            lawyer_id=ids["L2"],
+            lawyer=ids["L2"],
         )
     figures = _figures(rt, ReportRequest("annual", YEAR))
     t = figures.timeliness
@@ -171,15 +172,15 @@ def test_postgresql_counts_the_same(rt: Runtime, pg_rt: Runtime) -> None:
     for runtime in (rt, pg_rt):
         with runtime.transaction() as session:
             ids = _center(session)
-            add_cases(session, 1, applied_on=date(2012, 10, 20))
-            add_cases(
+            make_cases(session, 1, applied_on=date(2012, 10, 20))
+            make_cases(
                 session,
                 1,
                 applied_on=date(2012, 5, 2),
                 decided_on=date(2012, 5, 3),
                 assigned_on=date(2012, 5, 3),
                 ended_on=date(2012, 8, 1),
-                lawyer_id=ids["L1"],
+                lawyer=ids["L1"],
             )
         results.append(
             [

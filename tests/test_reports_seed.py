@@ -17,8 +17,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from builders_reports import docx_text
 from matplotlib import font_manager
+from readback import docx_text
 
 from cli import main
 from cli.demo.data import generate

@@ -12,8 +12,10 @@ from typing import Any
 import docx
 import icalendar
 import pytest
-from builders_roster import NAMES, add_person, make_desk, put_leave, put_shifts, stored_shifts
+from builders import NAMES, make_desk, make_leave, make_person, make_shifts
+from mailroom import outbox_addresses
 from openpyxl import load_workbook
+from readback import stored_shifts
 from sqlalchemy import func, select
 
 from cli import main
@@ -36,12 +38,6 @@ def _error(capsys: pytest.CaptureFixture[str], argv: list[str], code: int = 2) -
     return captured.err
 
 
-def _outbox(rt: Runtime) -> list[tuple[str, list[str]]]:
-    with rt.transaction() as session:
-        rows = session.execute(select(OutboxMessage.idempotency_key, OutboxMessage.to_addrs)).all()
-    return sorted((key, list(to)) for key, to in rows)
-
-
 @pytest.fixture
 def desk(rt: Runtime) -> list[str]:
     with rt.transaction() as session:
@@ -60,7 +56,7 @@ def test_generate_shows_then_writes_and_keeps_what_is_there(
     assert [(s.on.isoformat(), s.slot, s.person) for s in stored_shifts(rt)] == [
         (r["date"], r["slot"], r["person"]) for r in shown
     ]
-    assert _outbox(rt) == []  # a new month moves nobody's duty: no change notice
+    assert outbox_addresses(rt) == []  # a new month moves nobody's duty: no change notice
     again = _json(capsys, ["roster", "generate", *OCTOBER, "--json"])
     assert not any(row["new"] for row in again)  # everything is kept; nothing empty to fill
     assert main(["roster", "check", *OCTOBER]) == 0
@@ -74,7 +70,7 @@ def test_generate_replace_tells_who_lost_and_who_got_a_future_duty(
 ) -> None:
     put = [(date(2012, 10, d), "day", "L01") for d in (8, 10, 12, 15)]
     with rt.transaction() as session:
-        put_shifts(session, put)
+        make_shifts(session, put)
     assert main(["roster", "check", *OCTOBER]) == 1  # gaps and an imbalance
     capsys.readouterr()
     _json(capsys, ["roster", "generate", *OCTOBER, "--replace", "--write", "--as-of", "2012-10-11", "--json"])
@@ -83,7 +79,7 @@ def test_generate_replace_tells_who_lost_and_who_got_a_future_duty(
     assert len(after) == 18 and max(counts.values()) - min(counts.values()) <= 1
     assert {Shift(date(2012, 10, d), "day", "L01") for d in (8, 10)} <= set(after)  # the past stays
     lost = {Shift(date(2012, 10, d), "day", "L01") for d in (12, 15)} - set(after)
-    keys = [key for key, _to in _outbox(rt)]
+    keys = [key for key, _to in outbox_addresses(rt)]
     assert lost and any(key.endswith(":L01") for key in keys)  # L01 lost a future duty: told
     assert all(key.startswith("roster:change:") for key in keys)
     with rt.transaction() as session:
@@ -95,11 +91,11 @@ def test_a_swap_that_would_double_book_is_refused(
     rt: Runtime, desk: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     with rt.transaction() as session:
-        add_person(session, "AM1")
-        put_shifts(session, [(date(2012, 10, 8), "day", "L01"), (date(2012, 10, 8), "day", "L02")])
+        make_person(session, "AM1", email="x@example.cn", desk_pool=True)
+        make_shifts(session, [(date(2012, 10, 8), "day", "L01"), (date(2012, 10, 8), "day", "L02")])
     err = _error(capsys, ["roster", "swap", "2012-10-08", "day", "L01", "L02", "--as-of", "2012-10-01"])
     assert "TO_PERSON: L02" in err and "already on duty on 2012-10-08" in err and "double-book" in err
-    assert len(stored_shifts(rt)) == 2 and _outbox(rt) == []  # nothing changed
+    assert len(stored_shifts(rt)) == 2 and outbox_addresses(rt) == []  # nothing changed
     with rt.transaction() as session:
         assert session.scalar(select(func.count()).select_from(RosterRequest)) == 0
 
@@ -142,30 +138,30 @@ def test_bad_input_is_one_line_and_changes_nothing(
     rt: Runtime, desk: list[str], capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
     with rt.transaction() as session:
-        add_person(session, "OUT", desk_pool=False)
-        put_shifts(session, [(date(2012, 10, 8), "day", "L01")])
-        put_leave(session, "L04", date(2012, 10, 8), date(2012, 10, 10))
+        make_person(session, "OUT", email="x@example.cn")
+        make_shifts(session, [(date(2012, 10, 8), "day", "L01")])
+        make_leave(session, "L04", date(2012, 10, 8), date(2012, 10, 10))
     assert message in _error(capsys, argv)
     assert stored_shifts(rt) == [Shift(date(2012, 10, 8), "day", "L01")]
-    assert _outbox(rt) == []
+    assert outbox_addresses(rt) == []
 
 
 def test_a_swap_is_recorded_with_who_asked_and_both_are_told(
     rt: Runtime, desk: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     with rt.transaction() as session:
-        put_shifts(session, [(date(2012, 10, 8), "day", "L01"), (date(2012, 10, 9), "day", "L02")])
+        make_shifts(session, [(date(2012, 10, 8), "day", "L01"), (date(2012, 10, 9), "day", "L02")])
     argv = ["roster", "swap", "2012-10-08", "day", "L01", "L03", "--by", "S01", "--reason", "开庭"]
     dry = _json(capsys, [*argv, "--as-of", "2012-10-01", "--dry-run", "--json"])
     assert dry["dry_run"] and dry["added"] == [{"date": "2012-10-08", "slot": "day", "person": "L03"}]
-    assert _outbox(rt) == [] and Shift(date(2012, 10, 8), "day", "L01") in stored_shifts(rt)
+    assert outbox_addresses(rt) == [] and Shift(date(2012, 10, 8), "day", "L01") in stored_shifts(rt)
     done = _json(capsys, [*argv, "--as-of", "2012-10-01", "--json"])
     assert stored_shifts(rt) == [
         Shift(date(2012, 10, 8), "day", "L03"),
         Shift(date(2012, 10, 9), "day", "L02"),
     ]
     request = done["request"]
-    assert _outbox(rt) == [
+    assert sorted(outbox_addresses(rt)) == [
         (f"roster:change:{request}:L01", ["l01@mingli.example.cn"]),
         (f"roster:change:{request}:L03", ["l03@mingli.example.cn"]),
     ]
@@ -216,7 +212,7 @@ def test_leave_moves_future_duties_to_others_fairly(
     assert len(after) == len(before)  # every vacated position filled
     assert {(r["date"], r["slot"]) for r in result["added"]} == {(s.on.isoformat(), s.slot) for s in away}
     assert main(["roster", "check", *OCTOBER]) == 0, capsys.readouterr().out
-    told = {key.rsplit(":", 1)[1] for key, _to in _outbox(rt)}
+    told = {key.rsplit(":", 1)[1] for key, _to in outbox_addresses(rt)}
     assert "L02" in told and told - {"L02"} == {r["person"] for r in result["added"]}
     with rt.transaction() as session:
         leave = session.scalars(select(Leave)).one()
@@ -228,7 +224,7 @@ def test_the_feed_keeps_a_removed_duty_as_cancelled(
     rt: Runtime, desk: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     with rt.transaction() as session:
-        put_shifts(session, [(date(2012, 10, 8), "day", "L01"), (date(2012, 10, 10), "day", "L01")])
+        make_shifts(session, [(date(2012, 10, 8), "day", "L01"), (date(2012, 10, 10), "day", "L01")])
     assert main(["roster", "swap", "2012-10-10", "day", "L01", "L05", "--as-of", "2012-10-01"]) == 0
     capsys.readouterr()
     assert main(["roster", "ics", "--person", "L01"]) == 0

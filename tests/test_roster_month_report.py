@@ -8,14 +8,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from builders_roster import add_person, make_desk, put_shifts
+from builders import make_desk, make_person, make_shifts
+from mailroom import deliver_all
 from smtp_server import SmtpTestServer, smtp_settings
 from sqlalchemy import func, select
 
 from cli import main
 from legalaid import migrate
 from legalaid.calendar import WorkCalendar
-from legalaid.mail import flush, make_transport
 from legalaid.models import Consultation, OutboxMessage
 from legalaid.models.enums import ConsultationChannel, ConsultationOutcome, Role
 from legalaid.roster import month_figures, month_report, swap
@@ -37,9 +37,9 @@ def _october(rt: Runtime) -> None:
     """Three lawyers in turn over October, one desk day left empty; 47 desk consultations; one swap."""
     with rt.transaction() as session:
         make_desk(session, lawyers=3)
-        add_person(session, "H01", email="h01@center.example.cn", desk_pool=False, role=Role.leader)
+        make_person(session, "H01", email="h01@center.example.cn", role=Role.leader)
         empty = OCTOBER_DESK_DAYS[-1]
-        put_shifts(
+        make_shifts(
             session,
             [(day, "day", f"L0{n % 3 + 1}") for n, day in enumerate(OCTOBER_DESK_DAYS) if day != empty],
         )
@@ -75,11 +75,7 @@ def test_the_first_working_day_of_a_month_mails_last_months_report_to_coordinato
             figures = month_figures(session, rt.settings, date(2012, 10, 1), CALENDAR)
         assert sorted(m["person"] for m in run.messages) == ["H01", "S01"]  # not the lawyers
         assert {m["key"] for m in run.messages} == {"roster:month:2012-10:H01", "roster:month:2012-10:S01"}
-        transport = make_transport(rt.settings)
-        try:
-            flush(rt, transport=transport)
-        finally:
-            transport.close()
+        deliver_all(rt)
     finally:
         rt.dispose()
 

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import icalendar
 import pytest
-from builders_roster import make_desk, put_shifts
+from builders import make_desk, make_shifts
+from mailroom import deliver_all
 from processes import ProcessGroup, job_runs, legalaid_env, wait_for
 from smtp_server import SmtpTestServer, smtp_settings
 from sqlalchemy import func, select
 
 from legalaid import migrate
 from legalaid.config import Settings
-from legalaid.mail import flush, make_transport
 from legalaid.models import OutboxMessage, RosterAlert
 from legalaid.roster import alerts, day_before, swap, week_ahead
 from legalaid.runtime import Runtime, build_runtime
@@ -50,17 +50,13 @@ def test_the_day_before_notice_arrives_with_an_ics_for_the_right_day_and_slot(
         migrate.upgrade(rt.engine)
         with rt.transaction() as session:
             make_desk(session, lawyers=3)
-            put_shifts(
+            make_shifts(
                 session, [(MONDAY, "am", "L01"), (MONDAY, "pm", "L02"), (date(2012, 10, 9), "am", "L03")]
             )
         with rt.transaction() as session:
             run = day_before(session, rt.settings, as_of=SATURDAY)
         assert [m["person"] for m in run.messages] == ["L01", "L02"]  # 10-09's notice day is 10-08
-        transport = make_transport(rt.settings)
-        try:
-            flush(rt, transport=transport)
-        finally:
-            transport.close()
+        deliver_all(rt)
     finally:
         rt.dispose()
     received = {m.recipients[0]: m.message for m in smtp.wait_for(2)}
@@ -86,7 +82,7 @@ def test_the_day_before_notice_arrives_with_an_ics_for_the_right_day_and_slot(
 def test_the_notifier_twice_sends_once_and_again_only_when_the_shift_changed(rt: Runtime) -> None:
     with rt.transaction() as session:
         make_desk(session, lawyers=3)
-        put_shifts(session, [(MONDAY, "day", "L01")])
+        make_shifts(session, [(MONDAY, "day", "L01")])
     for _ in range(2):
         with rt.transaction() as session:
             day_before(session, rt.settings, as_of=SATURDAY)
@@ -108,7 +104,7 @@ def test_the_notifier_twice_sends_once_and_again_only_when_the_shift_changed(rt:
 def test_the_week_ahead_goes_on_the_last_working_day_to_pool_and_coordinator(rt: Runtime) -> None:
     with rt.transaction() as session:
         make_desk(session, lawyers=3)
-        put_shifts(session, [(date(2012, 10, d), "day", f"L0{d % 3 + 1}") for d in range(8, 13)])
+        make_shifts(session, [(date(2012, 10, d), "day", f"L0{d % 3 + 1}") for d in range(8, 13)])
     with rt.transaction() as session:
         friday = week_ahead(session, rt.settings, as_of=date(2012, 9, 28))
         assert friday.messages == [] and "not the last working day" in (friday.note or "")
@@ -129,7 +125,7 @@ def test_the_week_ahead_goes_on_the_last_working_day_to_pool_and_coordinator(rt:
 def test_alerts_are_told_once_and_a_gap_once_more_when_it_comes_close(rt: Runtime) -> None:
     with rt.transaction() as session:
         make_desk(session, lawyers=3)
-        put_shifts(
+        make_shifts(
             session, [(date(2012, 10, d), "day", f"L0{d % 3 + 1}") for d in (8, 9, 10, 11, 12, 15, 16)]
         )
     with rt.transaction() as session:
@@ -148,17 +144,14 @@ def test_alerts_are_told_once_and_a_gap_once_more_when_it_comes_close(rt: Runtim
     assert subject is not None and subject.startswith("【紧急】值班安排问题（2012年10月15日）")
 
 
-def test_the_day_before_task_waits_for_its_hour(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Called directly (no broker): the hourly tick sends nothing before roster_notice_hour (16:00)."""
-    import tasks._runtime
+def test_the_day_before_task_waits_for_its_hour(task_runtime: Runtime) -> None:
+    """Called directly (no worker): the hourly tick sends nothing before roster_notice_hour (16:00)."""
     from tasks import roster as roster_tasks
 
-    monkeypatch.setattr(tasks._runtime, "_runtime", rt)
-    monkeypatch.setattr(tasks._runtime, "_settings", rt.settings)
-    monkeypatch.setattr(roster_tasks, "send_deliveries", lambda ids, app=None: None)
+    rt = task_runtime
     with rt.transaction() as session:
         make_desk(session, lawyers=2)
-        put_shifts(session, [(MONDAY, "day", "L01")])
+        make_shifts(session, [(MONDAY, "day", "L01")])
     assert roster_tasks.day_before_task.run(scheduled_for="2012-09-29T15:00:00+08:00") == 0
     assert roster_tasks.day_before_task.run(scheduled_for="2012-09-29T16:00:00+08:00") == 1
     assert roster_tasks.day_before_task.run(scheduled_for="2012-09-29T16:00:00+08:00") == 0  # same tick
@@ -174,7 +167,7 @@ def test_the_day_before_task_waits_for_its_hour(rt: Runtime, monkeypatch: pytest
 def test_a_real_worker_runs_the_roster_check(rt: Runtime, tmp_path: Path) -> None:
     with rt.transaction() as session:
         make_desk(session, lawyers=2)
-        put_shifts(session, [(MONDAY, "day", "L01")])  # the rest of the fortnight is empty
+        make_shifts(session, [(MONDAY, "day", "L01")])  # the rest of the fortnight is empty
     app = make_celery(rt.settings)
     with ProcessGroup(tmp_path, legalaid_env(data_dir=rt.settings.data_dir)) as procs:
         procs.start("worker", "worker", "--concurrency=1")

@@ -6,7 +6,8 @@ import threading
 from datetime import date
 
 import pytest
-from builders_roster import make_desk, put_shifts, stored_shifts
+from builders import make_desk, make_shifts
+from readback import stored_shifts
 from sqlalchemy import func, select
 
 from legalaid.models import OutboxMessage, Person, RosterAlert
@@ -70,7 +71,7 @@ def test_generate_swap_leave_and_feed(pg_rt: Runtime) -> None:
 def test_two_checks_at_once_tell_each_problem_once(pg_rt: Runtime) -> None:
     with pg_rt.transaction() as session:
         make_desk(session, lawyers=2)
-        put_shifts(session, [(date(2012, 10, 8), "day", "L01")])
+        make_shifts(session, [(date(2012, 10, 8), "day", "L01")])
     first = pg_rt.sessions()
     second = pg_rt.sessions()
     try:

@@ -4,20 +4,20 @@ the center's record and must carry them."""
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from datetime import date
 from pathlib import Path
 
 import pytest
-from builders_documents import make_case, make_lawyer
+from builders import make_decided_case, make_lawyer
+from mailroom import deliver_all
+from readback import docx_text
 from safety_scan import parse_eml, unmasked_personal
 from sqlalchemy import select
 
 from legalaid.casework import assign_case, notify_case_changes
 from legalaid.logs import command_logging
-from legalaid.mail import Attachment, FileTransport, enqueue, flush
+from legalaid.mail import Attachment, enqueue
 from legalaid.models import OutboxAttachment, OutboxMessage
 from legalaid.runtime import Runtime
 
@@ -25,11 +25,6 @@ OLD_ID, NEW_ID, MOBILE = "330203800101123", "33020319800101123X", "13812345678"
 NUMBERS = (OLD_ID, NEW_ID, MOBILE)
 DAY = date(2012, 10, 12)  # the assignment, and today: a notice is news
 MATTER = f"追索劳动报酬（受援人身份证{NEW_ID}，旧证{OLD_ID}，手机{MOBILE}）"
-
-
-def _docx_text(content: bytes) -> str:
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        return archive.read("word/document.xml").decode("utf-8")
 
 
 def _shown(path: Path) -> tuple[str, list[bytes]]:
@@ -53,19 +48,19 @@ def test_an_assignment_notice_masks_the_numbers_and_its_word_file_keeps_them(
     with rt.transaction() as session:
         lawyer = make_lawyer(session)
         lawyer.email = "lawyer@firm.example"
-        make_case(session, case_no="2012民援第001号", matter=MATTER, assigned_on=None, lawyer=None)
+        make_decided_case(session, case_no="2012民援第001号", matter=MATTER, assigned_on=None, lawyer=None)
     settings = rt.settings.model_copy(update={"log_format": "json", "log_level": "DEBUG"})
     with command_logging(settings):
         with rt.transaction() as session:
             change = assign_case(session=session, case_no="2012民援第001号", lawyer_code=lawyer.code, on=DAY)
             report = notify_case_changes(session, rt.settings, assignments=[change], today=DAY)
         assert len(report.queued) == 1
-        flush(rt, transport=FileTransport(rt.settings.mail_dir))
+        deliver_all(rt)
     [path] = sorted(rt.settings.mail_dir.rglob("*.eml"))
     shown, [document] = _shown(path)
     assert "3302**********123X" in shown and "3302********123" in shown and "138****5678" in shown
     assert unmasked_personal(shown) == []
-    assert all(number in _docx_text(document) for number in NUMBERS)
+    assert all(number in docx_text(document) for number in NUMBERS)
     with rt.sessions() as session:
         row = session.scalars(select(OutboxMessage)).one()
         assert unmasked_personal("\n".join([row.subject, row.body_text, row.body_html or ""])) == []
@@ -86,7 +81,7 @@ def test_subject_bodies_and_attachment_names_are_masked_and_attachment_content_i
             html=f"<p>身份证{NEW_ID}</p>",
             attachments=[Attachment(f"回执-{MOBILE}.txt", content)],
         )
-    flush(rt, transport=FileTransport(rt.settings.mail_dir))
+    deliver_all(rt)
     [path] = sorted(rt.settings.mail_dir.rglob("*.eml"))
     shown, [attachment] = _shown(path)
     assert "受援人138****5678的回访" in shown and "回执-138****5678.txt" in shown

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from builders import make_word_template
 from docx import Document
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 
@@ -61,13 +62,7 @@ DYNAMIC = [
 
 
 def _word_template(root: Path, text: str, kind: str = "grant_decision") -> Path:
-    document = Document()
-    document.add_paragraph("决定书")
-    document.add_paragraph(text.replace("NAME", "applicant_name"))
-    path = root / "docx" / "zh_CN" / f"{kind}.docx"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document.save(str(path))
-    return path
+    return make_word_template(root, ["决定书", text.replace("NAME", "applicant_name")], kind=kind)
 
 
 @pytest.fixture
