@@ -8,17 +8,13 @@ no longer a .docx. Each is reported as one line naming the template, before a do
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from docx import Document
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml.ns import qn
-
 from legalaid.documents.registry import KINDS, LOCALES, DocumentKind, Locale
 from legalaid.documents.render import TemplateError, inspect_template, render_template
+from legalaid.word import paragraph_runs
 
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
 _OPENER = re.compile(r"\{\{|\{%|\{#")
@@ -112,7 +108,7 @@ def _scan_tags(path: Path) -> tuple[list[str], list[str]]:
     runs (warnings: docxtpl rejoins them, keeping only the first run's formatting)."""
     errors: list[str] = []
     warnings: list[str] = []
-    for runs in _paragraph_runs(path):
+    for runs in paragraph_runs(path):
         text = "".join(runs)
         ends = _run_ends(runs)
         for match in _TAG.finditer(text):
@@ -133,32 +129,6 @@ def _scan_tags(path: Path) -> tuple[list[str], list[str]]:
                 f"tag {_quote(rest)} does not close in its paragraph; a tag must stay within one paragraph"
             )
     return errors, warnings
-
-
-def _paragraph_runs(path: Path) -> Iterator[list[str]]:
-    """The text of each run, paragraph by paragraph, in the body, the tables, the headers and footers."""
-    document = Document(str(path))
-    roots = [document.element.body]
-    roots += [
-        rel.target_part.element
-        for rel in document.part.rels.values()
-        if rel.reltype in (RT.HEADER, RT.FOOTER) and not rel.is_external
-    ]
-    for root in roots:
-        for paragraph in root.iter(qn("w:p")):
-            yield [
-                "".join(t.text or "" for t in run.iter(qn("w:t")))
-                for run in paragraph.iter(qn("w:r"))
-                if _paragraph_of(run) is paragraph
-            ]
-
-
-def _paragraph_of(element: Any) -> Any:
-    # A text box holds paragraphs inside a run: each run belongs to its nearest paragraph only.
-    parent = element.getparent()
-    while parent is not None and parent.tag != qn("w:p"):
-        parent = parent.getparent()
-    return parent
 
 
 def _run_ends(runs: list[str]) -> list[int]:

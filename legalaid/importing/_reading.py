@@ -20,16 +20,13 @@ import codecs
 import csv
 import io
 import re
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
-
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
+from typing import cast
 
 from legalaid.importing._errors import NO_COLUMN, ErrorLog
 from legalaid.importing._values import CellValue, as_text
+from legalaid.spreadsheet import ERROR, FORMULA, ReadCell, column_letter, read_first_sheet
 
 # Longer than any column of the schema by far; a bigger cell is a pasted document, not a value.
 MAX_CELL_CHARS = 10_000
@@ -127,33 +124,25 @@ def _csv_cell(value: str) -> str | None:
 
 def _xlsx_records(data: bytes, log: ErrorLog) -> list[Record]:
     try:
-        # openpyxl warns about workbook features it drops (data validation, styles); they do not matter.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-            try:
-                sheet = workbook.worksheets[0]
-                return [
-                    (number, [_xlsx_cell(cell, number, column) for column, cell in enumerate(row, 1)])
-                    for number, row in enumerate(sheet.iter_rows(), start=1)
-                ]
-            finally:
-                workbook.close()
+        rows = read_first_sheet(data)
     except Exception as exc:  # openpyxl raises many kinds on a damaged or foreign ZIP; all mean the same
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise log.fail(1, NO_COLUMN, f"not a readable XLSX workbook: {reason}") from None
+    return [
+        (number, [_xlsx_cell(cell, number, column) for column, cell in enumerate(row, 1)])
+        for number, row in enumerate(rows, start=1)
+    ]
 
 
-def _xlsx_cell(cell: Any, row: int, column: int) -> Cell:
+def _xlsx_cell(cell: ReadCell, row: int, column: int) -> Cell:
     value = cell.value
     if value is None:
         return None
-    kind = getattr(cell, "data_type", None)
-    if kind == "f":
-        where = f"{get_column_letter(column)}{row}"
+    if cell.data_type == FORMULA:
+        where = f"{column_letter(column)}{row}"
         return Unreadable(f"cell {where} holds a formula ({as_text(value)[:40]}); paste its value instead")
-    if kind == "e":
-        return Unreadable(f"cell {get_column_letter(column)}{row} holds the error value {value}")
+    if cell.data_type == ERROR:
+        return Unreadable(f"cell {column_letter(column)}{row} holds the error value {value}")
     if isinstance(value, str):
         return value.strip() or None
     if isinstance(value, CellValue):
@@ -194,7 +183,7 @@ def _checked(number: int, cells: list[Cell], sheet: Sheet, log: ErrorLog) -> lis
             continue
         header = headers[index] if index < len(headers) else ""
         if not header:
-            where = get_column_letter(index + 1)
+            where = column_letter(index + 1)
             log.add(number, NO_COLUMN, f"a value in column {where}, which has no header", position=index)
         elif isinstance(cell, Unreadable):
             log.add(number, header, cell.message, position=index)

@@ -9,11 +9,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
-
 from legalaid.importing._reading import marked_as_text
+from legalaid.spreadsheet import write_sheet
 
 Row = Mapping[str, object]
 
@@ -35,15 +32,7 @@ def write_csv(path: Path, headers: Sequence[str], rows: Iterable[Row], encoding:
 def write_xlsx(path: Path, headers: Sequence[str], rows: Iterable[Row]) -> None:
     """An XLSX workbook of one sheet; dates become Excel date cells, lists are joined with ``;``; a text is
     always a text cell, never a formula, whatever it starts with."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet()
-    sheet.append([_xlsx_cell(sheet, header) for header in headers])
-    for row in rows:
-        cells = []
-        for value in _ordered(row, headers):
-            cells.append(_xlsx_cell(sheet, _xlsx_value(value)))
-        sheet.append(cells)
-    workbook.save(path)
+    write_sheet(path, [headers, *([_xlsx_value(value) for value in _ordered(row, headers)] for row in rows)])
 
 
 def _not_formula(text: str) -> str:
@@ -72,13 +61,6 @@ def _text(value: object) -> str:
     if isinstance(value, list | tuple):
         return ";".join(_text(item) for item in value)
     return str(value)
-
-
-def _xlsx_cell(sheet: Any, value: Any) -> Cell:
-    cell = WriteOnlyCell(sheet, value=value)
-    if cell.data_type == "f":
-        cell.data_type = "s"  # openpyxl takes a text starting with "=" for a formula; it is text
-    return cell
 
 
 def _xlsx_value(value: object) -> Any:  # Any: openpyxl takes dates, though its stubs say datetime

@@ -8,15 +8,10 @@ public hall.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Pt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,6 +23,7 @@ from legalaid.models import Person
 from legalaid.roster.data import settings_desk_days
 from legalaid.roster.mailing import Labels
 from legalaid.roster.store import load_window
+from legalaid.word import CENTER, RIGHT, docx_bytes, new_document, set_size
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EAST_ASIAN_FONT = "宋体"
@@ -94,16 +90,12 @@ def month_sheet(
 
 def sheet_docx(sheet: RosterSheet, settings: Settings) -> bytes:
     """The sheet as a Word document: title, the desk's address, the table, the center's name."""
-    document = Document()
-    style = document.styles["Normal"]
-    style.font.name = LATIN_FONT
-    style.font.size = Pt(11)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), EAST_ASIAN_FONT)
+    document = new_document(latin_font=LATIN_FONT, east_asian_font=EAST_ASIAN_FONT, size=11)
     title = document.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.alignment = CENTER
     run = title.add_run(sheet.title)
     run.bold = True
-    run.font.size = Pt(16)
+    set_size(run, 16)
     zh = settings.locale == "zh_CN"
     where = "地点：" if zh else "Where: "
     document.add_paragraph(f"{where}{settings.roster_desk_address}")
@@ -124,10 +116,8 @@ def sheet_docx(sheet: RosterSheet, settings: Settings) -> bytes:
     )
     document.add_paragraph(note)
     signature = document.add_paragraph(settings.center_name)
-    signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    signature.alignment = RIGHT
+    return docx_bytes(document)
 
 
 def write_sheet(sheet: RosterSheet, settings: Settings, folder: Path) -> list[Path]:
