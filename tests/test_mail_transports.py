@@ -26,8 +26,8 @@ from legalaid.mail import (
     flush,
     make_transport,
 )
-from legalaid.mail.transports import safe_name
 from legalaid.models import utcnow
+from legalaid.paths import safe_file_name
 from legalaid.runtime import Runtime
 
 
@@ -108,7 +108,7 @@ def test_the_console_transport_prints_a_readable_message(rt: Runtime) -> None:
     ],
 )
 def test_safe_name(key: str, expected: str) -> None:
-    assert safe_name(key) == expected
+    assert safe_file_name(key, suffix="", from_key=True, default="mail") == expected
 
 
 def test_make_transport_follows_the_setting(tmp_path: Path) -> None:

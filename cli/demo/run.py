@@ -48,6 +48,7 @@ from legalaid.models.enums import (
     Role,
     Slot,
 )
+from legalaid.paths import StagedFiles
 from legalaid.reminders import run_reminders
 from legalaid.runtime import Runtime, build_runtime
 
@@ -289,13 +290,17 @@ def import_files(context: DemoContext) -> Figures:
     The notices go to the outbox only when mail is not sent over SMTP: the demo's addresses are made up.
     """
     settings = context.rt.settings
-    hook = None
-    if settings.mail_transport != "smtp":
-        hook = import_hook(settings, today=context.data.as_of, reports=context.notices)
     for demo_file in FILES:
         path = context.files[demo_file.kind]
+        hook = None
         try:
-            result = import_file(context.rt, demo_file.kind, path, on_changes=hook)
+            # The notices' letters are put in the documents folder once each import has committed.
+            with StagedFiles() as staged:
+                if settings.mail_transport != "smtp":
+                    hook = import_hook(
+                        settings, today=context.data.as_of, reports=context.notices, staged=staged
+                    )
+                result = import_file(context.rt, demo_file.kind, path, on_changes=hook)
         except ImportFailed as exc:  # a bug of the demo or the importer, not the user's
             raise UserError(f"the demo's own {path.name} did not import: {exc}") from None
         context.imports.append(result)

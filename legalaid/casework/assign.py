@@ -1,16 +1,21 @@
-"""Assigning a case to a lawyer (指派), by hand: the same change an import makes, validated."""
+"""Assigning a case to a lawyer (指派), by hand: the same change an import makes, validated, with its
+notices (``assign_and_notify``: what ``legalaid case assign`` calls)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from legalaid.casework.notices import NoticeReport, notify_case_changes
+from legalaid.config import Settings
 from legalaid.errors import UserError
 from legalaid.importing import AssignmentChange
 from legalaid.models import Case, CaseEvent, Person
 from legalaid.models.enums import Decision, Role
+from legalaid.paths import StagedFiles
 
 ASSIGNABLE_ROLES = (Role.lawyer, Role.legal_worker)
 
@@ -47,3 +52,38 @@ def assign_case(*, session: Session, case_no: str, lawyer_code: str, on: date) -
     session.add(CaseEvent(case_id=case.id, kind="assigned_on", on=on, detail="by hand"))
     session.flush()
     return AssignmentChange(case_no=case_no, old_lawyer=old_code, new_lawyer=lawyer_code, assigned_on=on)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An assignment made by hand and what its notices did."""
+
+    change: AssignmentChange
+    notices: NoticeReport
+
+
+def assign_and_notify(
+    session: Session,
+    settings: Settings,
+    *,
+    case_no: str,
+    lawyer_code: str,
+    on: date,
+    today: date,
+    staged: StagedFiles | None = None,
+    dry_run: bool = False,
+) -> Assignment:
+    """Assign case ``case_no`` to ``lawyer_code`` from ``on`` and queue its notices, the 指派通知书 staged
+    in ``staged`` to be written after the commit.
+
+    A dry run checks the assignment and builds the notices (the letter rendered from the case as assigned,
+    so a broken template fails it too), then rolls the caller's transaction back: nothing is kept, queued
+    or written.
+    """
+    change = assign_case(session=session, case_no=case_no, lawyer_code=lawyer_code, on=on)
+    notices = notify_case_changes(
+        session, settings, assignments=[change], today=today, staged=staged, dry_run=dry_run
+    )
+    if dry_run:
+        session.rollback()  # the assignment was made in the session only for the letter to be rendered
+    return Assignment(change, notices)

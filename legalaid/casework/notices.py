@@ -4,6 +4,11 @@
   the previous lawyer that the case has moved.
 * A decision: the 给予 / 不予法律援助决定书 to the center staff, who print it and serve it on the applicant.
 
+The documents are rendered to bytes and attached; their files are recorded in the caller's transaction
+and, staged (``legalaid.paths.StagedFiles``), put in the documents folder only once it has committed. A
+dry run renders and builds everything (a broken template fails it too) and queues, records and writes
+nothing.
+
 Each message's idempotency key names the change (``case:assigned:<case>:<lawyer>:<date>``), so running
 the same import or command again, or from two processes, sends nothing new. Changes older than
 ``notice_window_days`` are history (a first import of old cases), not news, and send nothing.
@@ -21,13 +26,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from legalaid.config import Settings
+from legalaid.dates import format_date
 from legalaid.directory import center_staff
 from legalaid.documents import DocumentNotApplicable, Issuer, RenderedDocument, render_document, save_document
-from legalaid.documents.context import format_date
 from legalaid.importing import AssignmentChange, DecisionChange, ImportResult
 from legalaid.mail import Attachment, enqueue, render_email
 from legalaid.models import Case, Person
 from legalaid.models.enums import LABELS_ZH, Decision
+from legalaid.paths import StagedFiles
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +42,10 @@ DECISION_DOCUMENTS = {Decision.granted: "grant_decision", Decision.denied: "deni
 
 @dataclass
 class NoticeReport:
-    """What the notices did: the outbox rows written, and what could not be sent (one line each)."""
+    """What the notices did: the messages built, the outbox rows written (none in a dry run), and what
+    could not be sent (one line each)."""
 
+    notices: int = 0  # messages built: queued, or in a dry run that would be
     queued: list[int] = field(default_factory=list)
     history: int = 0  # changes older than the notice window
     problems: list[str] = field(default_factory=list)
@@ -55,11 +63,17 @@ def notify_case_changes(
     assignments: Sequence[AssignmentChange] = (),
     decisions: Sequence[DecisionChange] = (),
     today: date,
+    staged: StagedFiles | None = None,
+    dry_run: bool = False,
 ) -> NoticeReport:
-    """Write the outbox rows (and document records) for these changes in the caller's transaction."""
+    """Write the outbox rows (and document records) for these changes in the caller's transaction.
+
+    The documents' files go into ``staged``, to be put in place after the commit (without it they are
+    written at once); ``dry_run`` builds the messages and documents and writes none of them.
+    """
     report = NoticeReport()
     oldest = today - timedelta(days=settings.notice_window_days)
-    notices = _Notices(session, settings, report)
+    notices = _Notices(session, settings, report, staged=staged, dry_run=dry_run)
     for change in assignments:
         if change.assigned_on is None or change.assigned_on < oldest:
             report.history += 1
@@ -79,9 +93,10 @@ def notify_case_changes(
 
 
 def import_hook(
-    settings: Settings, *, today: date, reports: list[NoticeReport]
+    settings: Settings, *, today: date, reports: list[NoticeReport], staged: StagedFiles | None = None
 ) -> Callable[[Session, ImportResult], None]:
-    """An ``on_changes`` hook for ``import_file``: the notices are written in the import's transaction."""
+    """An ``on_changes`` hook for ``import_file``: the notices are written in the import's transaction,
+    their documents' files into ``staged`` (``import_file`` calls no hook in a dry run)."""
 
     def on_changes(session: Session, result: ImportResult) -> None:
         reports.append(
@@ -91,6 +106,7 @@ def import_hook(
                 assignments=result.assignment_changes,
                 decisions=result.decision_changes,
                 today=today,
+                staged=staged,
             )
         )
 
@@ -100,8 +116,17 @@ def import_hook(
 class _Notices:
     """Builds the messages of one batch of changes; shares the session, settings and report."""
 
-    def __init__(self, session: Session, settings: Settings, report: NoticeReport) -> None:
+    def __init__(
+        self,
+        session: Session,
+        settings: Settings,
+        report: NoticeReport,
+        *,
+        staged: StagedFiles | None,
+        dry_run: bool,
+    ) -> None:
         self.session, self.settings, self.report = session, settings, report
+        self.staged, self.dry_run = staged, dry_run
         self.issuer = Issuer.from_settings(settings)
 
     def assigned(self, change: AssignmentChange) -> None:
@@ -198,6 +223,11 @@ class _Notices:
         attachments = (
             [Attachment(document.file_name, document.content, document.media_type)] if document else []
         )
+        self.report.notices += 1
+        if self.dry_run:
+            return
+        if document is not None:
+            save_document(self.session, document, self.settings.documents_dir, staged=self.staged)
         row = enqueue(
             self.session,
             key=key,
@@ -213,11 +243,9 @@ class _Notices:
         self.report.queued.append(row.id)
 
     def _document(self, kind: str, case: Case) -> RenderedDocument:
-        document = render_document(
+        return render_document(
             self.session, kind=kind, case_no=case.case_no, locale=self.settings.locale, issuer=self.issuer
         )
-        save_document(self.session, document, self.settings.documents_dir)
-        return document
 
     def _case(self, case_no: str) -> Case | None:
         case = self.session.scalar(select(Case).where(Case.case_no == case_no))

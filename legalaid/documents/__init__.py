@@ -1,16 +1,19 @@
 """Word documents of the case steps: docxtpl templates, their registry and check, rendering and recording.
 
-``render_document`` renders to bytes (the mail code attaches them); ``save_document`` writes and records.
+``render_document`` renders to bytes (the mail code attaches them); ``save_document`` records them and
+writes the file, after the commit when the caller stages it (``legalaid.paths.StagedFiles``).
 """
 
+from legalaid.dates import format_date
 from legalaid.documents.check import TemplateReport, check_template, check_templates
-from legalaid.documents.context import DEFAULT_CENTER_NAME, DocumentNotApplicable, Issuer, format_date
-from legalaid.documents.files import UnsafeOutputPath, document_file_name, safe_file_name, save_document
+from legalaid.documents.context import DEFAULT_CENTER_NAME, DocumentNotApplicable, Issuer
+from legalaid.documents.files import UnsafeOutputPath, safe_file_name, save_document
 from legalaid.documents.generate import (
     DOCX_MEDIA_TYPE,
     PDF_MEDIA_TYPE,
     RenderedDocument,
     UnknownCase,
+    document_file_name,
     render_document,
 )
 from legalaid.documents.pdf import PdfUnavailable, find_office, to_pdf

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from legalaid.config import Settings
+from legalaid.dates import format_date
 from legalaid.documents.registry import DocumentKind, Locale
 from legalaid.errors import UserError
 from legalaid.models import Case, Person
@@ -23,10 +24,6 @@ from legalaid.models.enums import LABELS_ZH, CaseType
 DEFAULT_CENTER_NAME = "XX区法律援助中心"
 DEFAULT_NUMBER_PREFIX = "X"
 
-_MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 _CASE_TYPE_EN = {
     CaseType.civil: "civil",
     CaseType.criminal: "criminal",
@@ -50,15 +47,6 @@ class Issuer:
 
 class DocumentNotApplicable(UserError):
     """The case is not at the step the document records (a grant decision for a denied case, …)."""
-
-
-def format_date(value: date | None, locale: Locale) -> str:
-    """``2012年10月8日`` (no leading zeros, as official documents write it), or ``8 October 2012``."""
-    if value is None:
-        return ""
-    if locale == "zh_CN":
-        return f"{value.year}年{value.month}月{value.day}日"
-    return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
 
 
 def document_number(kind: DocumentKind, *, case: Case, issued_on: date, prefix: str) -> str:

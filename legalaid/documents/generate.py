@@ -1,4 +1,5 @@
-"""Render a case's document to bytes, apart from writing it anywhere (the mail code attaches the bytes)."""
+"""Render a case's document to bytes and name its file, apart from writing it anywhere (the mail code
+attaches the bytes; ``files.save_document`` writes them)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from legalaid.documents.context import Issuer, build_context
-from legalaid.documents.files import document_file_name
-from legalaid.documents.registry import Locale, check_locale, get_kind
+from legalaid.documents.registry import DocumentKind, Locale, check_locale, get_kind
 from legalaid.documents.render import render_template
 from legalaid.errors import UserError
 from legalaid.models import Case
+from legalaid.paths import safe_file_name
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MEDIA_TYPE = "application/pdf"
@@ -44,6 +45,11 @@ class RenderedDocument:
     @property
     def size(self) -> int:
         return len(self.content)
+
+
+def document_file_name(kind: DocumentKind, *, case_no: str, locale: Locale) -> str:
+    """``指派通知书-2012民援第001号.docx`` (``Notice of Assignment-…`` in English), made safe."""
+    return safe_file_name(f"{kind.title(locale)}-{case_no}")
 
 
 def render_document(

@@ -24,14 +24,13 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from markupsafe import Markup, escape
 
 from legalaid.errors import UserError
+from legalaid.ooxml import normalised_zip
 from legalaid.templating import BoundedSandbox, refused_names
 
 # Characters XML 1.0 cannot carry at all (C0 controls but tab, newline and carriage return; lone
 # surrogates; U+FFFE, U+FFFF). A value holding one would make the document unreadable, so they are dropped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _TAGS = re.compile(r"<[^>]+>")
-# A zip entry's time: fixed, so that the same document rendered twice has the same bytes and sha256.
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 class TemplateError(UserError):
@@ -102,7 +101,7 @@ def render_template(path: Path, context: Mapping[str, str], *, name: str | None 
         raise TemplateError(label, f"fails when it renders: {type(exc).__name__}: {first_line}") from None
     out = io.BytesIO()
     template.save(out)
-    return _normalise_zip(out.getvalue())
+    return normalised_zip(out.getvalue())
 
 
 @dataclass(frozen=True)
@@ -181,18 +180,3 @@ def _near(source: str, lineno: int | None) -> str:
     if not text:
         return ""
     return f" in paragraph “{text[:60]}{'…' if len(text) > 60 else ''}”"
-
-
-def _normalise_zip(data: bytes) -> bytes:
-    """The same zip with fixed entry times, so equal documents have equal bytes."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for entry in source.infolist():
-            info = zipfile.ZipInfo(entry.filename, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(entry.filename))
-    return out.getvalue()

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import re
 import smtplib
 import ssl
 import sys
-import tempfile
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -28,7 +25,7 @@ from legalaid.mail.compose import ComposedMail, sender_address
 from legalaid.mail.failures import PermanentFailure, TemporaryFailure
 from legalaid.mail.retry import policy_from_settings
 from legalaid.models.base import utcnow
-from legalaid.paths import path_inside, safe_file_name
+from legalaid.paths import path_inside, safe_file_name, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -268,14 +265,6 @@ def _text(answer: bytes | str) -> str:
     return answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
 
 
-_UNSAFE = re.compile(r"[^\w.-]+")
-
-
-def safe_name(key: str, limit: int = 80) -> str:
-    """A file-name-safe form of an idempotency key (letters, digits, CJK, ``.-_``)."""
-    return _UNSAFE.sub("_", key).strip("._")[:limit] or "mail"
-
-
 class FileTransport:
     """Writes each message to ``<mail_dir>/<yyyy-mm-dd>/<id>-<key>.eml``, atomically (temp file + rename).
 
@@ -294,24 +283,15 @@ class FileTransport:
         # The day in the center's time zone: the folder a person looks in for "today's mail".
         day = self.clock().astimezone(self.tz).date().isoformat()
         # The key comes from data (a case number): one safe name, short enough in bytes, in its folder.
-        name = safe_file_name(f"{mail.outbox_id}-{safe_name(mail.key)}", suffix=".eml")
+        name = safe_file_name(
+            mail.key, prefix=f"{mail.outbox_id}-", suffix=".eml", from_key=True, default="mail"
+        )
         return path_inside(self.folder / day, name)
 
     def send(self, mail: ComposedMail) -> str | None:
         path = self.path_for(mail)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    out.write(mail.data)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(temporary, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-                raise
+            write_atomically(path, mail.data)
         except OSError as exc:
             raise TemporaryFailure(f"cannot write {path}: {exc}") from None
         self.written.append(path)
@@ -348,3 +328,17 @@ class ConsoleTransport:
 
     def close(self) -> None:
         return None
+
+
+def greet_smtp(host: str, port: int, *, use_ssl: bool, timeout: float = 5) -> int:
+    """Greet the SMTP server and leave: the code of its answer to EHLO. Reachability only, never a login
+    (``legalaid status`` must not spend or show the password). Raises OSError (smtplib's errors are
+    OSErrors) when the server cannot be reached or greeted."""
+    cls = smtplib.SMTP_SSL if use_ssl else smtplib.SMTP
+    connection = cls(host, port, timeout=timeout)
+    try:
+        code, _ = connection.ehlo()
+    finally:
+        with contextlib.suppress(OSError):
+            connection.quit()
+    return code

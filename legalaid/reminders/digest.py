@@ -29,8 +29,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from legalaid.config import Settings
+from legalaid.dates import format_date
 from legalaid.directory import center_head, center_staff
-from legalaid.documents.context import format_date
 from legalaid.documents.registry import Locale
 from legalaid.mail import RenderedEmail, render_email
 from legalaid.models import Firm, Person

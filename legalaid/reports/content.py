@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from legalaid.dates import en_date, zh_date
 from legalaid.models.enums import LABELS_ZH, ConsultationChannel, ConsultationOutcome, RecipientGroup
 from legalaid.reports.collect import ReportFigures
 from legalaid.reports.sentences import (
@@ -121,7 +122,7 @@ class _Words:
         return zh if self.zh else en
 
     def date(self, day: date) -> str:
-        return f"{day.year}年{day.month}月{day.day}日" if self.zh else f"{day.day} {day:%B} {day.year}"
+        return zh_date(day) if self.zh else en_date(day)
 
     def n(self, value: int) -> str:
         return count(value, self.locale)

@@ -14,8 +14,9 @@ it sends the center's report to ``report_recipients`` and each firm's to its dir
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -27,14 +28,13 @@ from sqlalchemy.orm import Session
 from legalaid.calendar import WorkCalendar
 from legalaid.config import Settings
 from legalaid.directory import firm_director, report_recipients
-from legalaid.documents.files import safe_file_name
 from legalaid.errors import UserError
 from legalaid.mail import Attachment, enqueue, render_email
 from legalaid.models import Firm
 from legalaid.models.reports import REPORT_SENT
+from legalaid.paths import StagedFiles, path_inside, safe_file_name
 from legalaid.reminders import Rule, load_rules
 from legalaid.reports import runs
-from legalaid.reports._files import replace_file, sha256
 from legalaid.reports.appendix import XLSX_MEDIA_TYPE, render_xlsx
 from legalaid.reports.collect import ReportFigures, ReportRequest, collect_figures, figures_dict, find_firm
 from legalaid.reports.content import ReportContent, compose
@@ -45,7 +45,6 @@ from legalaid.runtime import Runtime
 log = logging.getLogger(__name__)
 
 REPORTS_FOLDER = "reports"  # under the data dir, unless --out says otherwise
-OnQueued = Callable[[Session, Sequence[int]], None]
 
 
 class ReportFailed(UserError):
@@ -155,14 +154,13 @@ def produce_report(
     resend: bool = False,
     dry_run: bool = False,
     unless_sent: bool = False,
-    on_queued: OnQueued | None = None,
 ) -> ReportResult:
     """Build (and with ``send`` mail) one report; see the module docstring.
 
     ``send`` mails it unless it was sent before; ``resend`` mails it again all the same (a new outbox key).
     ``unless_sent`` (the scheduled job) does nothing at all for a report already sent. ``dry_run`` counts
-    and renders, and writes, records and sends nothing. ``on_queued`` is called with the new outbox ids
-    inside the transaction (the task hands them to the mail queue after the commit).
+    and renders, and writes, records and sends nothing. A mailed report's ``outbox_id`` is committed when
+    this returns: the caller hands it to the mail queue.
     """
     settings = rt.settings
     send = send or resend
@@ -179,16 +177,18 @@ def produce_report(
             status="dry_run",
             headline=rendered.content.headline,
             files=[folder / rendered.docx_name, folder / rendered.xlsx_name],
-            checksum=sha256(rendered.docx),
+            checksum=hashlib.sha256(rendered.docx).hexdigest(),
             recipients=addresses,
             problems=problems,
             figures=figures_dict(rendered.figures),
         )
     try:
-        with rt.transaction() as session:
+        # The files are staged in the transaction (a folder that cannot be written fails it) and replace the
+        # previous build's only once the ledger row and the email with the same bytes have committed.
+        with StagedFiles() as staged, rt.transaction() as session:
             return _produce(
                 session, settings, request, as_of=as_of, out_dir=out_dir or reports_dir(settings),
-                send=send, resend=resend, unless_sent=unless_sent, on_queued=on_queued,
+                send=send, resend=resend, unless_sent=unless_sent, staged=staged,
             )  # fmt: skip
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, UserError) else str(exc)
@@ -210,7 +210,7 @@ def _produce(
     send: bool,
     resend: bool,
     unless_sent: bool,
-    on_queued: OnQueued | None,
+    staged: StagedFiles,
 ) -> ReportResult:
     run = runs.claim_run(session, request, locale=settings.locale)
     if unless_sent and run.status == REPORT_SENT:
@@ -219,9 +219,11 @@ def _produce(
         )
     rendered = render_report(session, settings, request, as_of=as_of)
     previous = run.checksum
-    docx_path = replace_file(out_dir / rendered.docx_name, rendered.docx)
-    xlsx_path = replace_file(out_dir / rendered.xlsx_name, rendered.xlsx)
-    checksum = sha256(rendered.docx)
+    docx_path = path_inside(out_dir, rendered.docx_name)
+    xlsx_path = path_inside(out_dir, rendered.xlsx_name)
+    staged.add(docx_path, rendered.docx)
+    staged.add(xlsx_path, rendered.xlsx)
+    checksum = hashlib.sha256(rendered.docx).hexdigest()
     runs.record_built(
         run,
         docx_path=docx_path,
@@ -277,8 +279,6 @@ def _produce(
     )
     runs.record_sent(run, recipients=addresses)
     result.status, result.recipients, result.outbox_id = REPORT_SENT, addresses, row.id
-    if on_queued is not None:
-        on_queued(session, [row.id])
     return result
 
 
@@ -298,6 +298,11 @@ class PublishReport:
     def sent(self) -> int:
         return sum(1 for result in self.results if result.status == REPORT_SENT)
 
+    @property
+    def outbox_ids(self) -> list[int]:
+        """The emails this run queued (committed), for the hand-off to the mail queue."""
+        return [r.outbox_id for r in self.results if r.status == REPORT_SENT and r.outbox_id is not None]
+
 
 def due_requests(session: Session, periods: Sequence[Period]) -> list[ReportRequest]:
     """The center's report of each due period, then each firm's."""
@@ -314,7 +319,6 @@ def publish_due(
     *,
     as_of: date,
     calendar: WorkCalendar | None = None,
-    on_queued: OnQueued | None = None,
 ) -> PublishReport:
     """Send every report due on ``as_of`` that was not sent yet; one failure does not stop the others."""
     settings = rt.settings
@@ -334,9 +338,7 @@ def publish_due(
         requests = due_requests(session, periods)
     for request in requests:
         try:
-            result = produce_report(
-                rt, request, as_of=as_of, send=True, unless_sent=True, on_queued=on_queued
-            )
+            result = produce_report(rt, request, as_of=as_of, send=True, unless_sent=True)
         except ReportFailed as exc:
             report.failures.append(str(exc))
             continue

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from legalaid.calendar import WorkCalendar
+from legalaid.dates import en_date, zh_date
 from legalaid.errors import UserError
 
 PeriodKind = Literal["year", "quarter"]
@@ -88,19 +89,11 @@ class Period:
     def span(self, locale: str) -> str:
         """``2011年11月1日至2012年10月31日`` / ``1 November 2011 to 31 October 2012``."""
         if locale == "zh_CN":
-            return f"{_zh_date(self.start)}至{_zh_date(self.end)}"
-        return f"{_en_date(self.start)} to {_en_date(self.end)}"
+            return f"{zh_date(self.start)}至{zh_date(self.end)}"
+        return f"{en_date(self.start)} to {en_date(self.end)}"
 
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
-
-
-def _zh_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _en_date(day: date) -> str:
-    return f"{day.day} {day:%B} {day.year}"
 
 
 def statistical_year(label: int, *, start_month: int) -> Period:
