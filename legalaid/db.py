@@ -1,13 +1,15 @@
-"""Engine and session factory: SQLite by default, PostgreSQL in production."""
+"""Engine and session factory: SQLite by default, PostgreSQL in production; the one INSERT … ON CONFLICT."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.dml import Insert
 
 from legalaid.config import Settings
 
@@ -43,3 +45,21 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work commits on success and rolls back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+def insert_if_absent(
+    session: Session, target: Table | type[DeclarativeBase], *, key: Sequence[str]
+) -> Insert:
+    """``INSERT … ON CONFLICT (key) DO NOTHING`` into ``target`` (a model or its table); the caller adds
+    ``values`` and, to learn which rows it inserted, ``returning``.
+
+    Why not a SELECT then an INSERT: a concurrent insert of the same key waits for the other transaction,
+    then inserts nothing, instead of failing on the unique constraint and aborting the caller's
+    transaction. Both databases the project runs on spell it the same way, from their own dialect.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(target).on_conflict_do_nothing(index_elements=list(key))
+    if dialect == "sqlite":
+        return sqlite.insert(target).on_conflict_do_nothing(index_elements=list(key))
+    raise RuntimeError(f"legalaid needs SQLite or PostgreSQL, not {dialect}")  # pragma: no cover

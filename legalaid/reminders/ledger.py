@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Integer, String, Table, Text, bindparam, insert, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import BindParameter, Date, Table, bindparam, insert, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from legalaid.db import insert_if_absent
 from legalaid.models.base import UTCDateTime, utcnow
 from legalaid.models.reminders import SENT, SUPERSEDED, ReminderDelivery, ReminderSent
 from legalaid.reminders.scan import DueItem
@@ -34,6 +35,12 @@ _KEY = ("case_id", "rule", "anchor", "threshold")
 # the returned rows of one statement stay a few megabytes.
 CHUNK = 10_000
 
+
+def _arrays(table: Table, *names: str) -> list[BindParameter[Any]]:
+    """One PostgreSQL array parameter per column of ``table``, for ``unnest``: the rows travel as columns."""
+    return [bindparam(name, type_=postgresql.ARRAY(table.c[name].type)) for name in names]
+
+
 _PG_CLAIM = text(
     """
     INSERT INTO reminders_sent (case_id, rule, anchor, threshold, level, status, deadline, as_of, created_at)
@@ -44,13 +51,7 @@ _PG_CLAIM = text(
     RETURNING id, case_id, rule, anchor, threshold, status
     """
 ).bindparams(
-    bindparam("case_id", type_=postgresql.ARRAY(Integer)),
-    bindparam("rule", type_=postgresql.ARRAY(String)),
-    bindparam("anchor", type_=postgresql.ARRAY(Date)),
-    bindparam("threshold", type_=postgresql.ARRAY(Integer)),
-    bindparam("level", type_=postgresql.ARRAY(String)),
-    bindparam("status", type_=postgresql.ARRAY(String)),
-    bindparam("deadline", type_=postgresql.ARRAY(Date)),
+    *_arrays(_LEDGER, "case_id", "rule", "anchor", "threshold", "level", "status", "deadline"),
     bindparam("as_of", type_=Date),
     bindparam("created_at", type_=UTCDateTime),
 )
@@ -59,14 +60,7 @@ _PG_DELIVERIES = text(
     INSERT INTO reminder_deliveries (sent_id, recipient, role, status, reason, outbox_id)
     SELECT * FROM unnest(:sent_id, :recipient, :role, :status, :reason, :outbox_id)
     """
-).bindparams(
-    bindparam("sent_id", type_=postgresql.ARRAY(Integer)),
-    bindparam("recipient", type_=postgresql.ARRAY(String)),
-    bindparam("role", type_=postgresql.ARRAY(String)),
-    bindparam("status", type_=postgresql.ARRAY(String)),
-    bindparam("reason", type_=postgresql.ARRAY(Text)),
-    bindparam("outbox_id", type_=postgresql.ARRAY(Integer)),
-)
+).bindparams(*_arrays(_DELIVERIES, "sent_id", "recipient", "role", "status", "reason", "outbox_id"))
 
 
 @dataclass(frozen=True)
@@ -111,12 +105,8 @@ def _insert_if_absent(
         names = ("case_id", "rule", "anchor", "threshold", "level", "status", "deadline")
         columns = {name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)}
         return connection.execute(_PG_CLAIM, {**columns, "as_of": as_of, "created_at": now}).all()
-    if dialect != "sqlite":  # pragma: no cover - the project supports these two
-        raise RuntimeError(f"the reminders ledger needs SQLite or PostgreSQL, not {dialect}")
-    statement = (
-        sqlite.insert(_LEDGER)
-        .on_conflict_do_nothing(index_elements=list(_KEY))
-        .returning(*(_LEDGER.c[name] for name in ("id", *_KEY, "status")))
+    statement = insert_if_absent(session, _LEDGER, key=_KEY).returning(
+        *(_LEDGER.c[name] for name in ("id", *_KEY, "status"))
     )
     parameters = [
         {

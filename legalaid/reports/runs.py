@@ -13,9 +13,9 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from legalaid.db import insert_if_absent
 from legalaid.models.base import utcnow
 from legalaid.models.reports import REPORT_BUILT, REPORT_FAILED, REPORT_SENT, ReportRun
 from legalaid.reports.collect import ReportRequest
@@ -37,11 +37,7 @@ def _insert_if_absent(session: Session, request: ReportRequest, *, locale: str, 
         "created_at": now,
         "updated_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(
-        insert(ReportRun).values(values).on_conflict_do_nothing(index_elements=["kind", "period", "audience"])
-    )
+    session.execute(insert_if_absent(session, ReportRun, key=["kind", "period", "audience"]).values(values))
 
 
 def find_run(session: Session, request: ReportRequest) -> ReportRun | None:

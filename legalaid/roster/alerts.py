@@ -14,11 +14,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from legalaid.calendar import WorkCalendar
 from legalaid.config import Settings
+from legalaid.db import insert_if_absent
 from legalaid.directory import center_staff
 from legalaid.models import RosterAlert
 from legalaid.roster.checks import Problem, find_problems
@@ -127,12 +127,5 @@ def _claim(session: Session, keys: dict[str, tuple[Problem, bool]], *, as_of: da
         }
         for key, (problem, urgent) in sorted(keys.items())
     ]
-    dialect = session.get_bind().dialect.name
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(RosterAlert)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(RosterAlert.key)
-    )
+    statement = insert_if_absent(session, RosterAlert, key=["key"]).values(rows).returning(RosterAlert.key)
     return list(session.scalars(statement))
