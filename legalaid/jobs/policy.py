@@ -1,11 +1,14 @@
-"""How long a claim is trusted, when a lost hand-off is sent again, how failures are retried."""
+"""How long a claim is trusted, when a lost hand-off is sent again, how failures are retried: the ticks'
+settings (``job_*``), read by the leased-row state machine (``legalaid.leases``) as ``TickPolicy.leases``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from legalaid.config import Settings
+from legalaid.leases import LeasePolicy
 
 
 @dataclass(frozen=True)
@@ -38,11 +41,20 @@ class TickPolicy:
             max_run=timedelta(seconds=settings.task_time_limit),
         )
 
+    @cached_property
+    def leases(self) -> LeasePolicy:
+        """The ticks' terms in the state machine's words: a number of attempts, no horizon, no jitter."""
+        return LeasePolicy(
+            lease=self.lease,
+            requeue_after=self.requeue_after,
+            retry_base=self.retry_base,
+            retry_max=self.retry_max,
+            max_attempts=self.max_attempts,
+        )
+
     def retry_delay(self, attempts: int) -> timedelta:
         """The wait after the ``attempts``-th failed attempt: retry_base · 2^(n-1), at most retry_max."""
-        # Cap the exponent before multiplying: a large power of two overflows timedelta.
-        delay: timedelta = self.retry_base * (2 ** min(max(attempts - 1, 0), 20))
-        return min(delay, self.retry_max)
+        return self.leases.retry_delay(attempts)
 
     @property
     def sweep_every(self) -> float:

@@ -1,8 +1,9 @@
-"""The tick queries: record, claim, renew, finish, sweep, retry (the state machine is in ``legalaid.jobs``).
+"""The tick queries: record, claim, renew, finish, sweep, retry, on ``job_runs`` as leased rows.
 
-Nothing here commits: each function works in the caller's transaction. Every change of state is one
-conditional UPDATE (or INSERT … ON CONFLICT DO NOTHING) whose WHERE clause is the transition's precondition,
-so two processes racing for one tick cannot both win, on SQLite or PostgreSQL.
+The state machine is ``legalaid.leases`` (its docstring describes it); this module names the ticks' states
+and columns for it, and adds what only ticks have: a tick is recorded by the scheduler (INSERT … ON
+CONFLICT DO NOTHING on its key), and a tick nobody recorded is inserted as claimed by its worker. Nothing
+here commits: each function works in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, case, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, func
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import Insert
 
+from legalaid import leases
+from legalaid.db import insert_if_absent
 from legalaid.jobs.policy import DEFAULT_POLICY, TickPolicy
 from legalaid.models import JobRun, utcnow
 
@@ -24,12 +25,27 @@ log = logging.getLogger(__name__)
 
 SCHEDULED, RUNNING, SUCCEEDED, FAILED, DEAD = "scheduled", "running", "succeeded", "failed", "dead"
 STATUSES = (SCHEDULED, RUNNING, SUCCEEDED, FAILED, DEAD)
-ERROR_LIMIT = 2000
 
-_NO_SYNC = {"synchronize_session": False}
-# What happened to an attempt whose worker stopped mid-run, kept on the row whether the sweep or a
-# redelivered message notices it first.
-_LEASE_EXPIRED = "lease expired: the worker running it stopped (killed?); run again"
+_TABLE: Table = JobRun.__table__  # type: ignore[assignment]
+TICKS = leases.LeasedTable(
+    table=_TABLE,
+    waiting=SCHEDULED,
+    retrying=FAILED,
+    running=RUNNING,
+    done=SUCCEEDED,
+    dead=DEAD,
+    due="due_at",
+    handed_over="dispatched_at",
+    error="error",
+    lease_expired="lease expired: the worker running it stopped (killed?); run again",
+    # A redelivered message need not wait for the sweep to take over from a worker that died.
+    take_over_expired=True,
+    finished="finished_at",
+    undue_at_end=True,
+    attempts_at_retry="attempts_at_retry",
+    label="key",
+)
+"""The ticks as leased rows: a failed tick waits as ``failed``; a dead one is revived with a fresh count."""
 
 
 class Tick(NamedTuple):
@@ -58,24 +74,8 @@ def record_tick(
 ) -> int | None:
     """The scheduler's first step: record the tick as ``scheduled`` and handed over now (the caller sends it
     next); its id. None when the tick is already recorded (a second firing): then nothing is to be sent."""
-    values = {
-        "key": run_key(job, scheduled_for),
-        "job": job,
-        "task": task,
-        "scheduled_for": scheduled_for,
-        "status": SCHEDULED,
-        "attempts": 0,
-        "due_at": now,
-        "dispatched_at": now,
-    }
-    statement = _insert_if_absent(session).values(values).returning(JobRun.id)
-    run_id: int | None = session.execute(statement).scalar_one_or_none()
-    return run_id
-
-
-def _attempts_left(policy: TickPolicy) -> ColumnElement[bool]:
-    """The tick still has attempts left under ``policy``."""
-    return (JobRun.attempts - JobRun.attempts_at_retry) < policy.max_attempts
+    values = {"status": SCHEDULED, "attempts": 0, "due_at": now, "dispatched_at": now}
+    return _insert(session, job=job, task=task, scheduled_for=scheduled_for, values=values)
 
 
 def claim(
@@ -96,50 +96,43 @@ def claim(
     ``running`` with an expired lease (its worker died; a redelivered message need not wait for the sweep)
     and attempts left. Otherwise (succeeded, dead, running elsewhere, a retry not due yet) None.
     """
-    key = run_key(job, scheduled_for)
-    lease_until = now + policy.lease
-    inserted = session.execute(
-        _insert_if_absent(session)
-        .values(
-            key=key,
-            job=job,
-            task=task,
-            scheduled_for=scheduled_for,
-            status=RUNNING,
-            attempts=1,
-            due_at=now,
-            lease_until=lease_until,
-            worker=worker,
-            task_id=task_id,
-            started_at=now,
-        )
-        .returning(JobRun.id)
-    ).scalar_one_or_none()
-    if inserted is not None:
-        return session.get(JobRun, inserted, populate_existing=True)
-    claimable = (JobRun.status.in_((SCHEDULED, FAILED)) & (JobRun.due_at <= now)) | (
-        (JobRun.status == RUNNING) & _lease_expired(now) & _attempts_left(policy)
+    started = {"worker": worker, "task_id": task_id, "started_at": now}
+    run_id = _insert(
+        session,
+        job=job,
+        task=task,
+        scheduled_for=scheduled_for,
+        values={
+            "status": RUNNING,
+            "attempts": 1,
+            "due_at": now,
+            "lease_until": now + policy.lease,
+            **started,
+        },
     )
-    claimed = session.execute(
-        update(JobRun)
-        .where(JobRun.key == key, claimable)
-        .values(
-            status=RUNNING,
-            attempts=JobRun.attempts + 1,
-            lease_until=lease_until,
-            worker=worker,
-            task_id=task_id,
-            task=func.coalesce(JobRun.task, task),
-            started_at=now,
-            finished_at=None,
-            # Taken over from a worker that died (the redelivered message came before the sweep): say so,
-            # as the sweep would have. A retry of a failed run keeps that run's error.
-            error=case((JobRun.status == RUNNING, _LEASE_EXPIRED), else_=JobRun.error),
+    if run_id is None:
+        claimed = leases.claim(
+            session,
+            TICKS,
+            where=TICKS.column("key") == run_key(job, scheduled_for),
+            now=now,
+            policy=policy.leases,
+            values={**started, "task": func.coalesce(TICKS.column("task"), task)},
         )
-        .returning(JobRun.id),
-        execution_options=_NO_SYNC,
-    ).scalar_one_or_none()
-    return None if claimed is None else session.get(JobRun, claimed, populate_existing=True)
+        if claimed is None:
+            return None
+        run_id = claimed.id
+    return session.get(JobRun, run_id, populate_existing=True)
+
+
+def _insert(
+    session: Session, *, job: str, task: str | None, scheduled_for: datetime, values: dict[str, object]
+) -> int | None:
+    """Insert the tick with ``values`` unless it is recorded already: its id, or None."""
+    tick = {"key": run_key(job, scheduled_for), "job": job, "task": task, "scheduled_for": scheduled_for}
+    statement = insert_if_absent(session, JobRun, key=["key"]).values({**tick, **values}).returning(JobRun.id)
+    run_id: int | None = session.execute(statement).scalar_one_or_none()
+    return run_id
 
 
 def start_run(
@@ -169,13 +162,7 @@ def renew(
     session: Session, *, run_id: int, attempt: int, now: datetime, policy: TickPolicy = DEFAULT_POLICY
 ) -> bool:
     """Extend the lease of a running claim; False when this claim no longer owns the tick."""
-    result = session.execute(
-        update(JobRun)
-        .where(JobRun.id == run_id, JobRun.status == RUNNING, JobRun.attempts == attempt)
-        .values(lease_until=now + policy.lease),
-        execution_options=_NO_SYNC,
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return leases.renew(session, TICKS, row_id=run_id, attempt=attempt, now=now, policy=policy.leases)
 
 
 def finish_run(
@@ -196,74 +183,31 @@ def finish_run(
     """
     now = finished_at or utcnow()
     if status == SUCCEEDED:
-        result = session.execute(
-            update(JobRun)
-            .where(JobRun.id == run_id, JobRun.status != SUCCEEDED)
-            .values(status=SUCCEEDED, finished_at=now, lease_until=None, due_at=None),
-            execution_options=_NO_SYNC,
-        )
-        return SUCCEEDED if result.rowcount == 1 else None  # type: ignore[attr-defined]
+        return SUCCEEDED if leases.succeed(session, TICKS, where=TICKS.id == run_id, now=now) else None
     if status != FAILED:
         raise ValueError(f"a run finishes {SUCCEEDED} or {FAILED}, not {status!r}")
-    owner = (JobRun.id == run_id) & (JobRun.status == RUNNING)
-    if attempt is not None:
-        owner = owner & (JobRun.attempts == attempt)
-    row = session.execute(select(JobRun.attempts, JobRun.attempts_at_retry).where(owner)).one_or_none()
-    if row is None:
-        log.warning("job run %s: attempt %s no longer owns its tick; failure not recorded", run_id, attempt)
-        return None
-    used = row.attempts - row.attempts_at_retry
-    values: dict[str, Any] = {"finished_at": now, "lease_until": None, "dispatched_at": None}
-    if used >= policy.max_attempts:
-        values.update(status=DEAD, due_at=None, error=_clip(f"gave up after {used} attempts: {error}"))
-    else:
-        values.update(status=FAILED, due_at=now + policy.retry_delay(used), error=_clip(error or "failed"))
-    session.execute(
-        update(JobRun).where(owner, JobRun.attempts == row.attempts).values(**values),
-        execution_options=_NO_SYNC,
+    outcome = leases.fail(
+        session,
+        TICKS,
+        row_id=run_id,
+        attempt=attempt,
+        error=error or "failed",
+        now=now,
+        policy=policy.leases,
+        # Dead or failed, the tick's last hand-off is spent: a retry is handed over when it is due.
+        values={"dispatched_at": None},
     )
-    return str(values["status"])
+    if outcome is None:
+        log.warning("job run %s: attempt %s no longer owns its tick; failure not recorded", run_id, attempt)
+    return outcome
 
 
 def reclaim_expired(session: Session, *, now: datetime, policy: TickPolicy = DEFAULT_POLICY) -> list[str]:
     """``running`` ticks whose lease has run out (their worker stopped) are scheduled again, due now; those
     whose attempts are used up are dead. Returns the keys reclaimed."""
-    expired = (JobRun.status == RUNNING) & _lease_expired(now)
-    rows = session.execute(
-        select(JobRun.id, JobRun.key, JobRun.attempts - JobRun.attempts_at_retry).where(expired)
-    ).all()
-    if not rows:
-        return []
-    again = [row.id for row in rows if row[2] < policy.max_attempts]
-    spent = [(row.id, row[2]) for row in rows if row[2] >= policy.max_attempts]
-    if again:
-        session.execute(
-            update(JobRun)
-            .where(JobRun.id.in_(again), expired)
-            .values(
-                status=SCHEDULED,
-                due_at=now,
-                dispatched_at=None,
-                lease_until=None,
-                error=_LEASE_EXPIRED,
-            ),
-            execution_options=_NO_SYNC,
-        )
-    for run_id, used in spent:
-        session.execute(
-            update(JobRun)
-            .where(JobRun.id == run_id, expired)
-            .values(
-                status=DEAD,
-                due_at=None,
-                lease_until=None,
-                finished_at=now,
-                error=f"gave up after {used} attempts: the lease of the last one expired (worker killed?)",
-            ),
-            execution_options=_NO_SYNC,
-        )
-    keys = [row.key for row in rows]
-    log.warning("job ticks whose worker stopped: %s", ", ".join(keys))
+    keys: list[str] = leases.reclaim_expired(session, TICKS, now=now, policy=policy.leases)
+    if keys:
+        log.warning("job ticks whose worker stopped: %s", ", ".join(keys))
     return keys
 
 
@@ -273,36 +217,16 @@ def sweep(
     """Reclaim expired leases, then take the due ticks whose hand-off is missing or presumed lost and mark
     them handed over now: the caller commits and sends them (``hand_back`` those it could not send)."""
     reclaim_expired(session, now=now, policy=policy)
-    statement = (
-        select(JobRun.id, JobRun.key, JobRun.job, JobRun.task, JobRun.scheduled_for)
-        .where(
-            JobRun.status.in_((SCHEDULED, FAILED)),
-            JobRun.due_at <= now,
-            JobRun.dispatched_at.is_(None) | (JobRun.dispatched_at < now - policy.requeue_after),
-        )
-        .order_by(JobRun.due_at, JobRun.id)
-        .limit(limit)
-    )
-    ticks = [Tick(*row) for row in session.execute(statement)]
-    if ticks:
-        session.execute(
-            update(JobRun)
-            .where(JobRun.id.in_([t.id for t in ticks]), JobRun.status.in_((SCHEDULED, FAILED)))
-            .values(dispatched_at=now),
-            execution_options=_NO_SYNC,
-        )
+    columns = [TICKS.column(name) for name in Tick._fields]
+    found = leases.lost_hand_offs(session, TICKS, now=now, policy=policy.leases, columns=columns, limit=limit)
+    ticks = [Tick._make(row) for row in found]
+    leases.mark_handed_over(session, TICKS, [tick.id for tick in ticks], at=now)
     return ticks
 
 
 def hand_back(session: Session, run_ids: Sequence[int]) -> None:
     """Forget the hand-off of ticks that could not be sent: the next sweep sends them as soon as it runs."""
-    if run_ids:
-        session.execute(
-            update(JobRun)
-            .where(JobRun.id.in_(list(run_ids)), JobRun.status.in_((SCHEDULED, FAILED)))
-            .values(dispatched_at=None),
-            execution_options=_NO_SYNC,
-        )
+    leases.mark_handed_over(session, TICKS, run_ids, at=None)
 
 
 def retry(
@@ -310,44 +234,15 @@ def retry(
 ) -> list[str]:
     """Schedule dead ticks (or the named dead or failed ones) again, due now, with a fresh allowance of
     attempts: ``legalaid jobs retry``. The leader's next sweep sends them. Returns the keys scheduled."""
-    now = now or utcnow()
-    if dead:
-        condition = JobRun.status == DEAD
-    elif keys:
-        condition = JobRun.key.in_(list(keys)) & JobRun.status.in_((DEAD, FAILED))
-    else:
+    if not dead and not keys:
         return []
-    chosen = list(session.scalars(select(JobRun.key).where(condition).order_by(JobRun.scheduled_for)))
-    if chosen:
-        session.execute(
-            update(JobRun)
-            .where(JobRun.key.in_(chosen), condition)
-            .values(
-                status=SCHEDULED,
-                due_at=now,
-                dispatched_at=None,
-                lease_until=None,
-                attempts_at_retry=JobRun.attempts,
-            ),
-            execution_options=_NO_SYNC,
-        )
+    key = TICKS.column("key")
+    chosen: list[str] = leases.revive(
+        session,
+        TICKS,
+        named=None if dead else key.in_(list(keys)),
+        now=now or utcnow(),
+        pick=key,
+        order_by=TICKS.column("scheduled_for"),
+    )
     return chosen
-
-
-def _lease_expired(now: datetime) -> ColumnElement[bool]:
-    # NULL: a running row without a lease can only come from before leases existed; nobody renews it.
-    return JobRun.lease_until.is_(None) | (JobRun.lease_until < now)
-
-
-def _insert_if_absent(session: Session) -> Insert:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(JobRun).on_conflict_do_nothing(index_elements=["key"])
-    if dialect == "sqlite":
-        return sqlite.insert(JobRun).on_conflict_do_nothing(index_elements=["key"])
-    raise RuntimeError(f"job ticks need SQLite or PostgreSQL, not {dialect}")  # pragma: no cover
-
-
-def _clip(message: str) -> str:
-    message = message.strip()
-    return message if len(message) <= ERROR_LIMIT else message[: ERROR_LIMIT - 1] + "…"

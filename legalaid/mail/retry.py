@@ -9,15 +9,16 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from legalaid.config import Settings
-
-_RNG = random.Random()
+from legalaid.leases import LeasePolicy
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """When to try again, when to give up, and how long a claim or a broker hand-off is trusted."""
+    """When to try again, when to give up, and how long a claim or a broker hand-off is trusted: the
+    outbox's settings (``mail_*``), read by the leased-row state machine as ``leases``."""
 
     base_delay: timedelta = timedelta(minutes=1)
     max_delay: timedelta = timedelta(hours=1)
@@ -32,15 +33,23 @@ class RetryPolicy:
     lost_after: timedelta = timedelta(minutes=10)
     smtp_timeout: float = 30.0
 
+    @cached_property
+    def leases(self) -> LeasePolicy:
+        """The outbox's terms in the state machine's words: no limit on attempts, a horizon in time."""
+        return LeasePolicy(
+            lease=self.lease,
+            requeue_after=self.lost_after,
+            retry_base=self.base_delay,
+            retry_max=self.max_delay,
+            jitter=self.jitter,
+            # Jitter never brings a retry closer than a second.
+            min_delay=timedelta(seconds=1),
+            horizon=self.horizon,
+        )
+
     def delay(self, attempts: int, rng: random.Random | None = None) -> timedelta:
         """The wait after the ``attempts``-th failed attempt: base·2^(n-1), capped, with jitter."""
-        exponent = max(attempts - 1, 0)
-        # Cap the exponent before multiplying: 2**attempts overflows timedelta after a few dozen tries.
-        raw = self.base_delay * (2 ** min(exponent, 30))
-        capped = min(raw, self.max_delay)
-        spread: float = (rng or _RNG).uniform(-self.jitter, self.jitter)
-        jittered: timedelta = capped * (1.0 + spread)
-        return min(max(jittered, timedelta(seconds=1)), self.max_delay)
+        return self.leases.retry_delay(attempts, rng)
 
     def next_attempt_at(
         self, *, attempts: int, now: datetime, since: datetime, rng: random.Random | None = None
@@ -49,10 +58,7 @@ class RetryPolicy:
 
         The last try is made at the horizon itself rather than skipped when the backoff overshoots it.
         """
-        deadline = since + self.horizon
-        if now >= deadline:
-            return None
-        return min(now + self.delay(attempts, rng), deadline)
+        return self.leases.retry_at(attempts=attempts, now=now, since=since, rng=rng)
 
 
 DEFAULT_POLICY = RetryPolicy()
