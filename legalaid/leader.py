@@ -14,12 +14,12 @@ import socket
 from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
 
-import redis
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from legalaid.config import Settings
 from legalaid.models import LeaderLock, utcnow
+from legalaid.redis_client import RedisError, connect
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class RedisLeaderLock:
         self.key = REDIS_KEY_PREFIX + name
         # A renewal that hangs must not outlive the lock: bound every call well below the ttl.
         timeout = max(ttl / 3, 0.2)
-        self._client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+        self._client = connect(url, timeout=timeout)
         self._renew = self._client.register_script(_RENEW)
         self._release = self._client.register_script(_RELEASE)
 
@@ -95,7 +95,7 @@ class RedisLeaderLock:
         try:
             if self._client.set(self.key, holder, nx=True, px=self._ttl_ms):
                 return True
-        except redis.RedisError as exc:
+        except RedisError as exc:
             log.warning("leader lock %s: Redis: %s", self.name, exc)
             return False
         return self.renew(holder)
@@ -103,14 +103,14 @@ class RedisLeaderLock:
     def renew(self, holder: str) -> bool:
         try:
             return bool(self._renew(keys=[self.key], args=[holder, self._ttl_ms]))
-        except redis.RedisError as exc:
+        except RedisError as exc:
             log.warning("leader lock %s: cannot renew: Redis: %s", self.name, exc)
             return False
 
     def release(self, holder: str) -> None:
         try:
             self._release(keys=[self.key], args=[holder])
-        except redis.RedisError as exc:
+        except RedisError as exc:
             log.warning("leader lock %s: cannot release: Redis: %s", self.name, exc)
 
     def current(self) -> Leader | None:

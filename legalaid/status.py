@@ -7,26 +7,23 @@ embedded ``filesystem://`` broker).
 
 from __future__ import annotations
 
-import smtplib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import redis
 from sqlalchemy import select, text
 
 from legalaid import jobs, migrate
 from legalaid.config import mask_url
 from legalaid.leader import current_leader
+from legalaid.mail.transports import greet_smtp
 from legalaid.mail.views import status_report
 from legalaid.models.reports import REPORT_FAILED, ReportRun
+from legalaid.redis_client import RedisError, broker_queues
 from legalaid.runtime import Runtime
 
-# Celery's Redis transport keeps priorities 3, 6 and 9 of a queue in lists named "<queue>\x06\x16<n>".
-_PRIORITY_SEPARATOR = "\x06\x16"
-_PRIORITY_STEPS = ("3", "6", "9")
 # A queued message older than this is not just waiting for the next worker: something is stuck.
 STUCK_AFTER = timedelta(minutes=15)
 # The heartbeat runs every minute; this long without one means no worker is taking tasks.
@@ -93,22 +90,11 @@ def check_broker(rt: Runtime, queues: Sequence[str]) -> Check:
 
 
 def _redis_broker(url: str, queues: Sequence[str]) -> Check:
-    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
     try:
-        client.ping()
-        depths = {
-            queue: sum(
-                int(client.llen(key))
-                for key in (queue, *(f"{queue}{_PRIORITY_SEPARATOR}{p}" for p in _PRIORITY_STEPS))
-            )
-            for queue in queues
-        }
-        in_flight = int(client.hlen("unacked"))
-        policy = client.config_get("maxmemory-policy").get("maxmemory-policy", "?")
-    except redis.RedisError as exc:
+        reading = broker_queues(url, queues)
+    except RedisError as exc:
         return Check("broker", False, f"{mask_url(url)}: {_first_line(exc)}")
-    finally:
-        client.close()
+    depths, in_flight, policy = reading.depths, reading.in_flight, reading.maxmemory_policy
     detail = {"queues": depths, "in_flight": in_flight, "maxmemory_policy": policy}
     # Redis evicting keys under memory pressure would silently drop queued tasks.
     if policy != "noeviction":
@@ -137,20 +123,10 @@ def check_smtp(rt: Runtime) -> Check:
     host, port = settings.smtp_host, settings.smtp_port
     if not host:
         return Check("smtp", False, "mail transport is smtp but LEGALAID_SMTP_HOST is not set")
-    connection: smtplib.SMTP | None = None
     try:
-        # Reachability only: greet the server, never log in (status must not spend or show the password).
-        cls = smtplib.SMTP_SSL if settings.smtp_security == "ssl" else smtplib.SMTP
-        connection = cls(host, port, timeout=5)
-        code, _ = connection.ehlo()
-    except (OSError, smtplib.SMTPException) as exc:
+        code = greet_smtp(host, port, use_ssl=settings.smtp_security == "ssl")
+    except OSError as exc:  # smtplib's errors included
         return Check("smtp", False, f"{host}:{port}: {_first_line(exc)}")
-    finally:
-        if connection is not None:
-            try:
-                connection.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
     return Check("smtp", 200 <= code < 300, f"{host}:{port}: answers (EHLO {code})")
 
 

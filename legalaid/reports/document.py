@@ -8,26 +8,29 @@ for the Chinese. Body text in 宋体, headings in 黑体, as official documents 
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 
-from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
-
 from legalaid.models.base import utcnow
-from legalaid.reports._files import normalised_zip
+from legalaid.ooxml import normalised_zip
 from legalaid.reports.charts import render_chart
 from legalaid.reports.content import BarChart, Cell, ReportContent
+from legalaid.word import (
+    CENTER,
+    RIGHT,
+    TABLE_CENTER,
+    add_picture,
+    docx_bytes,
+    indent_first_line,
+    new_document,
+    set_font,
+    set_properties,
+)
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BODY_FONT, HEADING_FONT, LATIN_FONT = "宋体", "黑体", "Times New Roman"
-BLACK = RGBColor(0, 0, 0)
 
 ChartRenderer = Callable[[BarChart], bytes]
 
@@ -44,13 +47,7 @@ def cell_text(value: Cell) -> str:
 
 
 def _font(run: Any, name: str, *, size: float | None = None, bold: bool | None = None) -> None:
-    run.font.name = LATIN_FONT
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
-    if size is not None:
-        run.font.size = Pt(size)
-    if bold is not None:
-        run.bold = bold
-    run.font.color.rgb = BLACK
+    set_font(run, latin=LATIN_FONT, east_asian=name, size=size, bold=bold)
 
 
 def render_docx(
@@ -62,26 +59,15 @@ def render_docx(
     appendix_name: str | None = None,
 ) -> bytes:
     """The Word document of ``content``: title, sections (sentences, charts, tables), closing."""
-    document = Document()
-    normal = document.styles["Normal"]
-    normal.font.name = LATIN_FONT
-    normal.font.size = Pt(11)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
-    section = document.sections[0]
-    section.left_margin = section.right_margin = Cm(2.5)
-    # Fixed document properties, so that the same figures give the same file (and checksum).
-    properties = document.core_properties
-    properties.title = content.title
-    properties.author = properties.last_modified_by = author
+    document = new_document(latin_font=LATIN_FONT, east_asian_font=BODY_FONT, size=11, margins_cm=2.5)
     stamp = as_of_time or datetime.combine(utcnow().date(), time())
-    properties.created = properties.modified = stamp
-    properties.revision = 1
+    set_properties(document, title=content.title, author=author, stamp=stamp)
 
     title = document.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.alignment = CENTER
     _font(title.add_run(content.title), HEADING_FONT, size=16, bold=True)
     subtitle = document.add_paragraph()
-    subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    subtitle.alignment = CENTER
     _font(subtitle.add_run(content.subtitle), BODY_FONT, size=10.5)
 
     for part in content.sections:
@@ -89,19 +75,19 @@ def render_docx(
         _font(heading.add_run(part.heading), HEADING_FONT, size=14, bold=True)
         for text in part.paragraphs:
             paragraph = document.add_paragraph()
-            paragraph.paragraph_format.first_line_indent = Pt(22)
+            indent_first_line(paragraph, 22)
             _font(paragraph.add_run(text), BODY_FONT)
         for chart in part.charts:
             picture = document.add_paragraph()
-            picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            picture.add_run().add_picture(io.BytesIO(chart_renderer(chart)), width=Cm(15))
+            picture.alignment = CENTER
+            add_picture(picture, chart_renderer(chart), width_cm=15)
         for table in part.tables:
             caption = document.add_paragraph()
-            caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            caption.alignment = CENTER
             _font(caption.add_run(table.title), HEADING_FONT, size=10.5, bold=True)
             grid = document.add_table(rows=1, cols=len(table.headers))
             grid.style = "Table Grid"
-            grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+            grid.alignment = TABLE_CENTER
             for cell, header in zip(grid.rows[0].cells, table.headers, strict=True):
                 _font(cell.paragraphs[0].add_run(header), HEADING_FONT, size=10, bold=True)
             for row in table.rows:
@@ -109,7 +95,7 @@ def render_docx(
                 for cell, value in zip(cells, row, strict=True):
                     _font(cell.paragraphs[0].add_run(cell_text(value)), BODY_FONT, size=10)
                     if not isinstance(value, str):
-                        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                        cell.paragraphs[0].alignment = RIGHT
             document.add_paragraph()
     if appendix_name:
         note = document.add_paragraph()
@@ -118,8 +104,6 @@ def render_docx(
         _font(note.add_run(label), BODY_FONT, size=10.5)
     for line in content.closing.splitlines():
         closing = document.add_paragraph()
-        closing.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        closing.alignment = RIGHT
         _font(closing.add_run(line), BODY_FONT)
-    out = io.BytesIO()
-    document.save(out)
-    return normalised_zip(out.getvalue())
+    return normalised_zip(docx_bytes(document))
