@@ -2,7 +2,9 @@
 and ``scheduled_run``, the claim every scheduled task wraps its work in.
 
 A prefork worker's children must not share the parent's database connections; ``os.register_at_fork``
-makes a child forget the parent's runtime, and the first task in the child builds its own.
+makes a child forget the parent's runtime, and the first task in the child builds its own. A caller that
+runs tasks in its own process (a test, calling a task function directly) lends its runtime with
+``use_runtime``.
 """
 
 from __future__ import annotations
@@ -44,21 +46,37 @@ def task_runtime() -> Runtime:
 
 
 @contextmanager
+def use_runtime(rt: Runtime) -> Iterator[Runtime]:
+    """Tasks called in this process use ``rt`` (and its settings) until the block ends; then whatever they
+    used before. ``rt`` stays the caller's: it is not disposed here."""
+    global _settings, _runtime
+    with _lock:
+        before = _settings, _runtime
+        _settings, _runtime = rt.settings, rt
+    try:
+        yield rt
+    finally:
+        with _lock:
+            _settings, _runtime = before
+
+
+def claimant(task: Any, rt: Runtime) -> dict[str, Any]:
+    """Who claims a tick for the bound Celery ``task``: its name (what the sweep sends again), this worker's
+    name and the task id, under the settings' tick policy; the keywords of ``legalaid.jobs.run_once``."""
+    return {
+        "task": task.name,
+        "worker": task.request.hostname,
+        "task_id": task.request.id,
+        "policy": jobs.TickPolicy.from_settings(rt.settings),
+    }
+
+
+@contextmanager
 def scheduled_run(task: Any, *, job: str, scheduled_for: datetime) -> Iterator[JobRun | None]:
     """Claim tick ``scheduled_for`` of ``job`` for the bound Celery ``task`` (``legalaid.jobs.run_once``):
-    yields the run, or None when there is nothing to do (skip the work). The claim carries the task's name
-    (what the sweep sends again), this worker's name and the task id, under the settings' tick policy.
-    """
+    yields the run, or None when there is nothing to do (skip the work)."""
     rt = task_runtime()
-    with jobs.run_once(
-        rt.sessions,
-        job=job,
-        scheduled_for=scheduled_for,
-        task=task.name,
-        worker=task.request.hostname,
-        task_id=task.request.id,
-        policy=jobs.TickPolicy.from_settings(rt.settings),
-    ) as run:
+    with jobs.run_once(rt.sessions, job=job, scheduled_for=scheduled_for, **claimant(task, rt)) as run:
         yield run
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from celery import shared_task
 
 from legalaid import jobs
-from tasks._runtime import task_runtime
+from tasks._runtime import claimant, task_runtime
 
 log = logging.getLogger(__name__)
 
@@ -22,15 +22,7 @@ def heartbeat(self: Any, *, job: str = "heartbeat", scheduled_for: str) -> None:
     """Record the run of tick ``scheduled_for`` (ISO 8601 with offset); a second delivery does nothing."""
     when = datetime.fromisoformat(scheduled_for)
     rt = task_runtime()
-    ran = jobs.heartbeat(
-        rt.sessions,
-        job=job,
-        scheduled_for=when,
-        task=self.name,
-        worker=self.request.hostname,
-        task_id=self.request.id,
-        policy=jobs.TickPolicy.from_settings(rt.settings),
-        hold_seconds=rt.settings.heartbeat_hold_seconds,
-    )
+    hold = rt.settings.heartbeat_hold_seconds
+    ran = jobs.heartbeat(rt.sessions, job=job, scheduled_for=when, hold_seconds=hold, **claimant(self, rt))
     if not ran:
         log.info("heartbeat %s already ran or is taken; nothing to do", jobs.run_key(job, when))

@@ -5,11 +5,12 @@ The outbox row is the truth and the broker only carries its id (Invariant 1). Re
 ``next_attempt_at``, never in a Celery countdown: a failed attempt puts the row back to ``queued`` and the
 sweep (scheduled every minute or so) hands it over again when it is due.
 
-Handing ids over after the enqueuing transaction commits::
+Handing ids over once the enqueuing transaction has committed (``hand_over``, the one way: scheduled tasks
+through ``tasks._scheduled``, the command line through ``workers.handoff``)::
 
     with rt.transaction() as session:
-        row = mail.enqueue(session, key=..., ...)
-        mail.dispatch_after_commit(session, [row.id], tasks.mail.send_deliveries)
+        report = notify_case_changes(session, ...)  # a domain function returns the outbox ids it queued
+    hand_over(rt, report.queued, app=app)
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from typing import Any
 
 from celery import current_app, shared_task
 
-from legalaid.mail import Transport, deliver_many, deliver_one, hand_over_lost, make_transport
+from legalaid.mail import Transport, deliver_many, deliver_one, hand_over_lost, make_transport, mark_enqueued
+from legalaid.runtime import Runtime
 from tasks._runtime import scheduled_run, task_runtime
 
 log = logging.getLogger(__name__)
@@ -104,6 +106,33 @@ def send_deliveries(outbox_ids: Sequence[int], app: Any = None, *, batch_size: i
                 app.send_task(DELIVER, args=[chunk[0]], producer=producer)
             else:
                 app.send_task(DELIVER_BATCH, args=[chunk], producer=producer)
+
+
+def hand_over(rt: Runtime, outbox_ids: Sequence[int], *, app: Any = None) -> bool:
+    """Hand committed outbox rows to the mail queue now, then record the hand-off (``mark_enqueued``, in a
+    short transaction of its own); False when the broker (or the database, after the hand-off) failed.
+
+    Call it only after the transaction that wrote the rows has committed: a deliver task that ran before
+    the commit would find no row and return. A failure is logged, not raised, since the rows are committed
+    already: a row never marked enqueued is the sweep's at its next run, so nothing is lost, only later.
+    """
+    ids = list(dict.fromkeys(outbox_ids))
+    if not ids:
+        return True
+    try:
+        send_deliveries(ids, app=app)
+    except Exception:
+        log.exception("outbox: handing %d message(s) to the broker failed; the sweep will retry", len(ids))
+        return False
+    try:
+        with rt.transaction() as session:
+            mark_enqueued(session, ids)
+    except Exception:
+        # Handed over but not marked: the sweep hands them over once more, and the second deliver task finds
+        # each row claimed or sent.
+        log.exception("outbox: %d message(s) handed over but not marked enqueued", len(ids))
+        return False
+    return True
 
 
 @shared_task(name=SWEEP, bind=True)  # type: ignore[untyped-decorator,unused-ignore]

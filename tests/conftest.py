@@ -80,6 +80,27 @@ def rt(settings: Settings) -> Iterator[Runtime]:
     runtime.dispose()
 
 
+@pytest.fixture
+def task_runtime(rt: Runtime) -> Iterator[Runtime]:
+    """Tasks called in the test's process (a task's function called directly, ``workers.app`` looked up as
+    ``celery -A workers`` does) use the test's runtime, and hand their mail to an embedded broker in the
+    test's folder; afterwards, whatever they used before."""
+    import celery
+
+    import workers
+    from tasks._runtime import use_runtime
+
+    before = celery.current_app._get_current_object()
+    workers.forget_app()
+    with use_runtime(rt):
+        workers.make_celery(rt.settings).set_current()
+        try:
+            yield rt
+        finally:
+            before.set_current()
+            workers.forget_app()
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     fault_report.collect(report)
 

@@ -18,9 +18,9 @@ from celery import Celery
 from celery.app.utils import find_app
 from typer.core import TyperGroup
 
-import workers
 from cli import app
 from legalaid.config import Settings
+from legalaid.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
@@ -140,12 +140,11 @@ def test_no_secret_is_committed() -> None:
     assert ".env" in (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
 
 
-def test_flower_finds_the_celery_app(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_flower_finds_the_celery_app(task_runtime: Runtime) -> None:
     command = command_of(SERVICES["flower"])
     assert command[0] == "celery" and "flower" in command
     option = next(i for i, part in enumerate(command) if part in ("-A", "--app"))
-    # Build the app here, from this test's settings, and forget it afterwards.
-    monkeypatch.setattr(workers, "_app", None)
+    # Built here, from this test's settings (task_runtime forgets it afterwards).
     assert isinstance(find_app(command[option + 1]), Celery)
     assert "LEGALAID_DATABASE_URL" not in environment_of(SERVICES["flower"])
 

@@ -19,7 +19,6 @@ from legalaid.mail import (
     Attachment,
     NewMessage,
     claim,
-    dispatch_after_commit,
     enqueue,
     enqueue_many,
     hand_over_lost,
@@ -346,41 +345,6 @@ def test_hand_over_lost_sends_the_ids_then_marks_them_enqueued(rt: Runtime) -> N
     assert sent == [ids]
     assert {_row(rt, i).enqueued_at for i in ids} == {now}
     assert hand_over_lost(rt, sent.append, now=now + timedelta(minutes=1)) == []
-
-
-# Enqueue after commit ------------------------------------------------------------------------------------
-
-
-def test_dispatch_after_commit_sends_only_once_committed(rt: Runtime) -> None:
-    sent: list[list[int]] = []
-    with rt.transaction() as session:
-        row = enqueue(session, key="k:dispatch", to=["a@example.org"], subject="s", text="t")
-        dispatch_after_commit(session, [row.id], lambda ids: sent.append(list(ids)))
-        assert sent == []  # not before the commit: the task could run before the row exists
-    assert sent == [[row.id]]
-    assert _row(rt, row.id).enqueued_at is not None
-
-    with pytest.raises(RuntimeError), rt.transaction() as session:
-        other = enqueue(session, key="k:dispatch:rolled-back", to=["a@example.org"], subject="s", text="t")
-        dispatch_after_commit(session, [other.id], lambda ids: sent.append(list(ids)))
-        raise RuntimeError("boom")
-    assert sent == [[row.id]]
-
-
-def test_dispatch_after_commit_survives_a_broker_that_is_down(
-    rt: Runtime, caplog: pytest.LogCaptureFixture
-) -> None:
-    def broker_down(_ids: Any) -> None:
-        raise ConnectionRefusedError("redis is down")
-
-    with rt.transaction() as session:
-        row = enqueue(session, key="k:broker-down", to=["a@example.org"], subject="s", text="t")
-        dispatch_after_commit(session, [row.id], broker_down)
-
-    assert _row(rt, row.id).enqueued_at is None  # so the sweeper hands it over at once
-    assert "the sweeper will retry" in caplog.text
-    with rt.transaction() as session:
-        assert sweep(session) == [row.id]
 
 
 # Retry by hand -------------------------------------------------------------------------------------------

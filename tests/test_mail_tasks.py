@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 import tasks.mail as mail_tasks
 from legalaid.config import Settings
-from legalaid.mail import dispatch_after_commit, enqueue
+from legalaid.mail import enqueue, sweep
 from legalaid.models import JobRun, OutboxMessage
 from legalaid.runtime import Runtime
 from tasks import _runtime
@@ -95,15 +95,38 @@ def test_a_scheduled_sweep_records_its_tick_once(app: Any, rt: Runtime) -> None:
         assert run.status == "succeeded"
 
 
-def test_dispatch_after_commit_with_send_deliveries_puts_tasks_on_the_broker(
+def test_hand_over_puts_committed_ids_on_the_broker_then_marks_them_enqueued(
     app: Any, rt: Runtime, settings: Settings
 ) -> None:
     with rt.transaction() as session:
         row = enqueue(session, key="k:task:dispatch", to=["a@example.org"], subject="s", text="t")
-        dispatch_after_commit(session, [row.id], lambda ids: mail_tasks.send_deliveries(ids, app=app))
-        assert _broker_messages(settings) == []
+    assert _broker_messages(settings) == []
+
+    assert mail_tasks.hand_over(rt, [row.id, row.id], app=app) is True  # a repeated id goes once
     [message] = _broker_messages(settings)
     assert json.loads(_body(message))[0] == [row.id]
+    with rt.transaction() as session:
+        assert session.get(OutboxMessage, row.id).enqueued_at is not None  # type: ignore[union-attr]
+        assert sweep(session) == []  # handed over: the sweep leaves it to the broker
+
+
+class _BrokerDown:
+    """An application whose broker refuses every connection."""
+
+    def producer_or_acquire(self) -> Any:
+        raise ConnectionRefusedError("redis is down")
+
+
+def test_hand_over_leaves_the_rows_to_the_sweep_when_the_broker_is_down(
+    rt: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    outbox_id = queue_mail(rt, "k:task:broker-down")
+
+    assert mail_tasks.hand_over(rt, [outbox_id], app=_BrokerDown()) is False  # logged, not raised
+    assert "the sweep will retry" in caplog.text
+    with rt.transaction() as session:
+        assert session.get(OutboxMessage, outbox_id).enqueued_at is None  # type: ignore[union-attr]
+        assert sweep(session) == [outbox_id]  # so the sweep hands it over at once
 
 
 def test_the_transport_follows_the_runtime_settings(app: Any, rt: Runtime, tmp_path: Path) -> None:

@@ -8,11 +8,14 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from builders import make_decided_case, make_lawyer
 from celery.app.utils import find_app
-from processes import ProcessGroup, Run, job_runs, legalaid_env, wait_for, write_schedule
+from processes import LEGALAID, ProcessGroup, Run, job_runs, legalaid_env, wait_for, write_schedule
+from smtp_server import SmtpTestServer
 
 from cli import main
 from legalaid import migrate
@@ -109,6 +112,90 @@ def test_worker_scheduler_and_serve_refuse_an_old_schema(
     for command in ("worker", "scheduler", "serve"):
         assert main([command]) == 2
         assert "run `legalaid db upgrade` first" in capsys.readouterr().err
+
+
+# The mail a command queues is handed to the broker right after its commit (a real broker). The shipped
+# schedule sweeps the outbox every minute; a hand-off that waited for it would take up to that long.
+HAND_OFF_BOUND_S = 10.0
+
+
+@pytest.mark.slow
+@pytest.mark.services
+def test_a_case_assigned_on_the_command_line_reaches_the_smtp_server_within_seconds(
+    tmp_path: Path, redis_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``legalaid case assign`` on Redis hands its notice to a running worker at once: no scheduler runs
+    here, so no sweep could deliver it. Measured from the command's start (its own start-up included)."""
+    settings = Settings(data_dir=tmp_path / "var", broker_url=redis_url)
+    runtime = build_runtime(settings)
+    migrate.upgrade(runtime.engine)
+    with runtime.transaction() as session:
+        lawyer = make_lawyer(session)
+        lawyer.email = "li@firm.example"
+        make_decided_case(session, case_no="2012民援第001号", assigned_on=None, lawyer=None)
+        code = lawyer.code
+    runtime.dispose()
+    with SmtpTestServer() as server:
+        env = legalaid_env(
+            data_dir=settings.data_dir,
+            broker_url=redis_url,
+            mail_transport="smtp",
+            smtp_host=server.host,
+            smtp_port=server.port,
+            mail_from="center@legalaid.example",
+        )
+        with ProcessGroup(tmp_path, env) as procs:
+            worker = procs.start("worker", "worker", "--concurrency=1", "--queues=mail")
+            wait_for(lambda: "ready" in worker.output(), timeout=60, what="the worker", procs=procs)
+            started = time.monotonic()
+            command = subprocess.Popen(
+                [*LEGALAID, "case", "assign", "2012民援第001号", code],
+                env=env,
+                cwd=tmp_path,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            try:
+                # Watched while the command runs: the notice may arrive before the command has exited.
+                [received] = server.wait_for(1, timeout=HAND_OFF_BOUND_S)
+                arrived = time.monotonic()
+                out, err = command.communicate(timeout=60)
+            finally:
+                command.kill()
+            assert command.returncode == 0, err
+    assert "sweep" not in out  # handed over, not left to the sweep
+    assert received.message["Subject"] == "指派通知书：2012民援第001号（王小明）"
+    with capsys.disabled():
+        print(f"\ncase assign → SMTP server: {arrived - started:.2f} s from the command's start")
+    assert arrived - started < HAND_OFF_BOUND_S
+
+
+def test_on_the_embedded_broker_a_command_leaves_its_mail_to_the_sweep_and_loads_no_celery(
+    tmp_path: Path,
+) -> None:
+    """No worker may run yet (a first run): the command says the sweep delivers it, and imports no Celery."""
+    settings = Settings(data_dir=tmp_path / "var")
+    runtime = build_runtime(settings)
+    migrate.upgrade(runtime.engine)
+    with runtime.transaction() as session:
+        lawyer = make_lawyer(session)
+        lawyer.email = "li@firm.example"
+        make_decided_case(session, case_no="2012民援第001号", assigned_on=None, lawyer=None)
+        code = lawyer.code
+    runtime.dispose()
+    script = (
+        "import sys\nfrom cli import main\n"
+        f"code = main(['case', 'assign', '2012民援第001号', {code!r}])\n"
+        "print(code, ' '.join(sorted(n for n in sys.modules if n.split('.')[0] in ('celery', 'kombu'))))\n"
+    )
+    env = legalaid_env(data_dir=settings.data_dir)
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    *_, last = result.stdout.strip().splitlines()
+    assert last.strip() == "0"  # exit code 0, and no celery or kombu module loaded
+    assert "queued; the worker's next mail sweep delivers it" in result.stdout
 
 
 def test_legalaid_itself_never_imports_celery_or_apscheduler() -> None:

@@ -19,8 +19,9 @@ How to add a task (one line each):
        mail-sweep = { task = "legalaid.mail.sweep", cron = "*/5 * * * *", misfire_grace = 600, comment = "…" }
 
    A scheduled task is called with the keyword arguments ``job`` (the entry's id) and ``scheduled_for``
-   (the tick, ISO 8601 with offset); it wraps its work in ``tasks._runtime.scheduled_run``, which claims
-   the tick (``legalaid.jobs``), so that a second firing or a redelivery of the same tick does nothing.
+   (the tick, ISO 8601 with offset); it passes its domain function to ``tasks._scheduled.run_tick``, which
+   claims the tick (``legalaid.jobs``), so that a second firing or a redelivery of the same tick does
+   nothing, and hands the mail it queued to the mail queue once committed.
 
 Tasks take plain JSON values only (ids, ISO dates), are acknowledged late and may run twice after a crash:
 whatever they change must be keyed so that the second run is a no-op.
@@ -38,6 +39,7 @@ __all__ = [
     "DEFAULT_QUEUE",
     "QUEUES",
     "ROUTES",
+    "forget_app",
     "make_celery",
     "queue_for",
     "run_worker",
@@ -45,6 +47,13 @@ __all__ = [
 ]
 
 _app: Any = None
+
+
+def forget_app() -> None:
+    """Forget ``workers.app``: the next access builds it again from the settings of that moment (a test
+    that built it from its own settings leaves none behind)."""
+    global _app
+    _app = None
 
 
 def __getattr__(name: str) -> Any:

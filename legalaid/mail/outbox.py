@@ -24,21 +24,22 @@ State machine of an outbox row (``outbox.status``)::
   sweeper. Every wait lives in ``next_attempt_at``, never in a Celery ETA.
 
 Enqueue after commit: a task id handed to the broker before the transaction that wrote the row has
-committed may run before the row exists (it then finds nothing and returns). So callers hand ids over with
-``dispatch_after_commit`` (or commit first and then send); a row whose hand-off was lost anyway is picked
-up by the sweeper. Nothing here commits: each function works in the caller's transaction.
+committed may run before the row exists (it then finds nothing and returns). So a function that queues mail
+returns the outbox ids, and its caller hands them over once its transaction has committed (then records it
+with ``mark_enqueued``); a row whose hand-off was lost anyway is picked up by the sweeper. Nothing here
+commits: each function works in the caller's transaction.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, event, func, select, text, update
+from sqlalchemy import Table, event, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -475,46 +476,6 @@ def hand_back(session: Session, outbox_ids: Sequence[int]) -> None:
             .values(enqueued_at=None),
             execution_options=_NO_SYNC,
         )
-
-
-def dispatch_after_commit(
-    session: Session, outbox_ids: Iterable[int], send: Callable[[Sequence[int]], None]
-) -> None:
-    """Hand ``outbox_ids`` to ``send`` (the broker) once the session's transaction commits; nothing if it
-    rolls back. Then mark them enqueued. A failing ``send`` is logged, not raised (the data is committed
-    already): the sweeper hands the rows over on its next run.
-    """
-    pending: list[int] = session.info.setdefault("legalaid_outbox_dispatch", [])
-    pending.extend(outbox_ids)
-    if session.info.get("legalaid_outbox_listening"):
-        return
-    session.info["legalaid_outbox_listening"] = True
-    from sqlalchemy import event
-
-    engine = session.get_bind()
-
-    def after_commit(committed: Session) -> None:
-        ids = list(dict.fromkeys(committed.info.pop("legalaid_outbox_dispatch", [])))
-        if ids:
-            _hand_over(engine, ids, send)
-
-    def after_rollback(rolled_back: Session) -> None:
-        rolled_back.info.pop("legalaid_outbox_dispatch", None)
-
-    event.listen(session, "after_commit", after_commit)
-    event.listen(session, "after_rollback", after_rollback)
-
-
-def _hand_over(bind: Any, ids: list[int], send: Callable[[Sequence[int]], None]) -> None:
-    try:
-        send(ids)
-    except Exception:
-        log.exception("outbox: handing %d message(s) to the broker failed; the sweeper will retry", len(ids))
-        return
-    engine: Engine = bind.engine if hasattr(bind, "engine") else bind
-    # The session cannot run SQL inside after_commit; a short transaction of its own records the hand-off.
-    with Session(engine) as other, other.begin():
-        mark_enqueued(other, ids)
 
 
 def requeue(

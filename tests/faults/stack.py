@@ -35,7 +35,7 @@ from sqlalchemy import func, select
 import tasks.mail as mail_tasks
 from legalaid import migrate
 from legalaid.config import Settings
-from legalaid.mail import NewMessage, dispatch_after_commit, enqueue_many
+from legalaid.mail import NewMessage, enqueue_many
 from legalaid.models import JobRun, OutboxMessage
 from legalaid.runtime import Runtime, build_runtime
 from workers import make_celery
@@ -250,11 +250,8 @@ class Stack:
         ]
         with self.runtime.transaction() as session:
             ids = enqueue_many(session, messages, mail_from=MAIL_FROM)
-            dispatch_after_commit(session, ids, self.hand_over)
+        mail_tasks.hand_over(self.runtime, ids, app=self.app)
         return self.message_ids(ids)
-
-    def hand_over(self, outbox_ids: Sequence[int]) -> None:
-        mail_tasks.send_deliveries(outbox_ids, app=self.app)
 
     def message_ids(self, outbox_ids: Iterable[int]) -> dict[int, str]:
         wanted = list(outbox_ids)
