@@ -11,12 +11,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Unpack
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from legalaid.db import transaction
 from legalaid.jobs.policy import DEFAULT_POLICY, TickPolicy
-from legalaid.jobs.ticks import FAILED, claim, finish_run, renew
+from legalaid.jobs.ticks import FAILED, Claimant, finish_run, renew, start_run
 from legalaid.models import JobRun, utcnow
 
 log = logging.getLogger(__name__)
@@ -75,10 +76,8 @@ def run_once(
     *,
     job: str,
     scheduled_for: datetime,
-    task: str | None = None,
-    worker: str | None = None,
-    task_id: str | None = None,
     policy: TickPolicy = DEFAULT_POLICY,
+    **claimant: Unpack[Claimant],
 ) -> Iterator[JobRun | None]:
     """Run the body once per tick: yields the claimed run, or None when there is nothing to do (the tick
     ran, runs elsewhere, is dead, or waits for its retry): then skip the body.
@@ -87,16 +86,7 @@ def run_once(
     ``failed`` (or ``dead``) row with the error instead of nothing, and a killed worker a lease that expires.
     """
     with transaction(sessions) as session:
-        run = claim(
-            session,
-            job=job,
-            scheduled_for=scheduled_for,
-            task=task,
-            worker=worker,
-            task_id=task_id,
-            now=utcnow(),
-            policy=policy,
-        )
+        run = start_run(session, job=job, scheduled_for=scheduled_for, policy=policy, **claimant)
     if run is None:
         yield None
         return
@@ -127,27 +117,17 @@ def heartbeat(
     sessions: sessionmaker[Session],
     *,
     scheduled_for: datetime,
-    worker: str | None = None,
-    task_id: str | None = None,
     job: str = "heartbeat",
-    task: str | None = None,
     policy: TickPolicy = DEFAULT_POLICY,
     hold_seconds: float = 0.0,
+    **claimant: Unpack[Claimant],
 ) -> bool:
     """The heartbeat job: record that the scheduler fired and a worker ran it; False if the tick already ran.
 
     It does no other work: its row in ``job_runs`` is the proof that scheduler, broker and worker are alive.
     ``hold_seconds`` keeps the claim that long, as a long job would (fault drills kill a worker mid-run).
     """
-    with run_once(
-        sessions,
-        job=job,
-        scheduled_for=scheduled_for,
-        task=task,
-        worker=worker,
-        task_id=task_id,
-        policy=policy,
-    ) as run:
+    with run_once(sessions, job=job, scheduled_for=scheduled_for, policy=policy, **claimant) as run:
         if run is not None and hold_seconds:
             time.sleep(hold_seconds)
         return run is not None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict, Unpack
 
 from sqlalchemy import Table, func
 from sqlalchemy.orm import Session
@@ -62,6 +62,14 @@ class Tick(NamedTuple):
         return {"job": self.job, "scheduled_for": self.scheduled_for.isoformat()}
 
 
+class Claimant(TypedDict, total=False):
+    """Who takes a tick, as its row records it: the task that runs it, the worker, the task's id."""
+
+    task: str | None
+    worker: str | None
+    task_id: str | None
+
+
 def run_key(job: str, scheduled_for: datetime) -> str:
     """The run's idempotency key: ``heartbeat:2024-05-01T02:00:00+00:00`` (always UTC, whatever zone)."""
     if scheduled_for.tzinfo is None:
@@ -83,11 +91,9 @@ def claim(
     *,
     job: str,
     scheduled_for: datetime,
-    task: str | None = None,
-    worker: str | None = None,
-    task_id: str | None = None,
     now: datetime,
     policy: TickPolicy = DEFAULT_POLICY,
+    **claimant: Unpack[Claimant],
 ) -> JobRun | None:
     """Take the tick to run it: the ``running`` row with its lease, or None when there is nothing to do.
 
@@ -96,7 +102,8 @@ def claim(
     ``running`` with an expired lease (its worker died; a redelivered message need not wait for the sweep)
     and attempts left. Otherwise (succeeded, dead, running elsewhere, a retry not due yet) None.
     """
-    started = {"worker": worker, "task_id": task_id, "started_at": now}
+    task = claimant.get("task")
+    started = {"worker": claimant.get("worker"), "task_id": claimant.get("task_id"), "started_at": now}
     run_id = _insert(
         session,
         job=job,
@@ -140,22 +147,11 @@ def start_run(
     *,
     job: str,
     scheduled_for: datetime,
-    task: str | None = None,
-    worker: str | None = None,
-    task_id: str | None = None,
     policy: TickPolicy = DEFAULT_POLICY,
+    **claimant: Unpack[Claimant],
 ) -> JobRun | None:
     """``claim`` at the clock's time: the running tick, or None when there is nothing to do."""
-    return claim(
-        session,
-        job=job,
-        scheduled_for=scheduled_for,
-        task=task,
-        worker=worker,
-        task_id=task_id,
-        now=utcnow(),
-        policy=policy,
-    )
+    return claim(session, job=job, scheduled_for=scheduled_for, now=utcnow(), policy=policy, **claimant)
 
 
 def renew(

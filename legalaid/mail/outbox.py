@@ -1,27 +1,17 @@
 """The outbox queries: enqueue, claim, record the outcome, sweep, retry by hand.
 
-State machine of an outbox row (``outbox.status``)::
+An outbox row is a leased row: its states and their transitions are those of ``legalaid.leases``, which
+describes them once for the outbox and the job ticks. A row's states are called ``queued`` (waiting, and
+waiting for its retry: ``next_attempt_at`` = now + backoff, ``enqueued_at`` cleared), ``sending``
+(running), ``sent`` (done) and ``dead``. What only the outbox does:
 
-    enqueue ──► queued ──claim──► sending ──accepted by the server──► sent
-                  ▲  ▲               │
-                  │  │               ├─ temporary failure, horizon not reached ──► queued (next_attempt_at
-                  │  │               │    = now + backoff, last_error kept, enqueued_at cleared)
-                  │  │               ├─ temporary failure past the horizon ─────► dead
-                  │  │               └─ permanent failure (5xx, no valid address) ► dead (answer kept)
-                  │  └── sweep: lease_until passed (worker killed) ◄── sending
-                  └───── retry by hand (``legalaid mail retry``) ◄── dead
-
-* **claim**: one conditional UPDATE ``WHERE id = ? AND status = 'queued' AND next_attempt_at <= now`` that
-  sets ``sending``, ``attempts + 1`` and ``lease_until``; the caller owns the row only if it changed
-  exactly one row. Two workers can never both win, on SQLite or PostgreSQL.
-* **attempts is the claim's fencing token**: a failure is recorded only by the claimant whose attempt
-  number is still the row's (a worker that outlived its lease cannot overwrite the next claimant's
-  state). Success is recorded whatever the claim: the server accepted the message, that is a fact.
-* **sent** and **dead** are final except for a manual retry (dead → queued, with a fresh horizon counted
-  from ``retried_at``).
-* The broker only carries ids. ``enqueued_at`` is the last hand-off; a due ``queued`` row never handed
-  over (NULL) or handed over longer than ``RetryPolicy.lost_after`` ago is handed over again by the
-  sweeper. Every wait lives in ``next_attempt_at``, never in a Celery ETA.
+* a row is dead after a permanent failure (5xx, no valid address: the answer kept) or once a temporary one
+  comes past the retry horizon (``RetryPolicy.horizon``, counted from its creation or from its retry by
+  hand, ``legalaid mail retry``); there is no limit on the number of attempts.
+* a ``sending`` row whose lease expired is queued again only by the sweep; a lease is not renewed (one SMTP
+  exchange is far shorter than it).
+* the broker only carries ids. ``enqueued_at`` is the last hand-off; the sweeper hands over again a due
+  ``queued`` row never handed over or handed over longer than ``RetryPolicy.lost_after`` ago.
 
 Enqueue after commit: a task id handed to the broker before the transaction that wrote the row has
 committed may run before the row exists (it then finds nothing and returns). So a function that queues mail
@@ -40,10 +30,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, event, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import Insert
 
+from legalaid import leases
+from legalaid.db import insert_if_absent
 from legalaid.logs import mask_personal
 from legalaid.mail.compose import Attachment, OutgoingMail, check_headers, message_id_for
 from legalaid.mail.retry import DEFAULT_POLICY, RetryPolicy
@@ -54,14 +44,30 @@ log = logging.getLogger(__name__)
 
 QUEUED, SENDING, SENT, DEAD = "queued", "sending", "sent", "dead"
 STATUSES = (QUEUED, SENDING, SENT, DEAD)
-# Long enough for any SMTP answer; keeps a runaway error text from bloating the row.
-ERROR_LIMIT = 2000
 
 _NO_SYNC = {"synchronize_session": False}
 _ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
 # The delivery path runs once per message: plain Core statements on the tables, no ORM unit of work.
 _OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 _ATTACHMENTS: Table = OutboxAttachment.__table__  # type: ignore[assignment]
+ROWS = leases.LeasedTable(
+    table=_OUTBOX,
+    # A failed message waits for its next attempt as queued, like a new one.
+    waiting=QUEUED,
+    retrying=QUEUED,
+    running=SENDING,
+    done=SENT,
+    dead=DEAD,
+    due="next_attempt_at",
+    handed_over="enqueued_at",
+    error="last_error",
+    lease_expired="lease expired: the worker delivering it stopped (killed?); queued again",
+    # The retry horizon counts from a retry by hand, else from the row's creation.
+    retried_at="retried_at",
+    created="created_at",
+    touched="updated_at",
+)
+"""The outbox as leased rows (``legalaid.leases``)."""
 _CLAIMED = tuple(
     _OUTBOX.c[name]
     for name in (
@@ -155,7 +161,9 @@ def enqueue_many(
     inserted = {
         key: outbox_id
         for outbox_id, key in connection.execute(
-            _insert_if_absent(session).returning(_OUTBOX.c.id, _OUTBOX.c.idempotency_key),
+            insert_if_absent(session, _OUTBOX, key=["idempotency_key"]).returning(
+                _OUTBOX.c.id, _OUTBOX.c.idempotency_key
+            ),
             list(rows.values()),
         )
     }
@@ -240,15 +248,6 @@ def _row_values(message: NewMessage, *, mail_from: str, now: datetime) -> dict[s
     }
 
 
-def _insert_if_absent(session: Session) -> Insert:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(_OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    if dialect == "sqlite":
-        return sqlite.insert(_OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    raise RuntimeError(f"the outbox needs SQLite or PostgreSQL, not {dialect}")  # pragma: no cover
-
-
 @dataclass(frozen=True)
 class Claim:
     """A row taken for delivery: what to send, and the attempt number that fences the claim."""
@@ -268,39 +267,16 @@ def claim(
     # Core on the session's connection: the ORM's execute machinery costs more than the statement here.
     connection = session.connection()
     _relaxed_commit(session)
-    rows = connection.execute(
-        update(_OUTBOX)
-        .where(_OUTBOX.c.id == outbox_id, _OUTBOX.c.status == QUEUED, _OUTBOX.c.next_attempt_at <= now)
-        .values(
-            status=SENDING,
-            attempts=_OUTBOX.c.attempts + 1,
-            lease_until=now + policy.lease,
-            updated_at=now,
-        )
-        .returning(*_CLAIMED)
-    ).all()
-    if len(rows) != 1:
+    where = _OUTBOX.c.id == outbox_id
+    row = leases.claim(connection, ROWS, where=where, now=now, policy=policy.leases, returning=_CLAIMED)
+    if row is None:
         return None
-    row = rows[0]
     attachments = connection.execute(
         select(_ATTACHMENTS.c.filename, _ATTACHMENTS.c.content, _ATTACHMENTS.c.content_type)
         .where(_ATTACHMENTS.c.message_id == outbox_id)
         .order_by(_ATTACHMENTS.c.id)
     ).all()
-    mail = OutgoingMail(
-        outbox_id=row.id,
-        key=row.idempotency_key,
-        message_id=row.message_id,
-        to=tuple(row.to_addrs),
-        cc=tuple(row.cc_addrs),
-        subject=row.subject,
-        text=row.body_text,
-        html=row.body_html,
-        headers=dict(row.headers),
-        created_at=row.created_at,
-        attachments=tuple(Attachment(a.filename, a.content, a.content_type) for a in attachments),
-    )
-    return Claim(mail=mail, attempt=row.attempts)
+    return Claim(mail=_mail(row, attachments), attempt=row.attempts)
 
 
 def _relaxed_commit(session: Session) -> None:
@@ -314,6 +290,11 @@ def _relaxed_commit(session: Session) -> None:
 
 def outgoing(row: OutboxMessage) -> OutgoingMail:
     """The row as plain values for compose and the transports."""
+    return _mail(row, row.attachments)
+
+
+def _mail(row: Any, attachments: Iterable[Any]) -> OutgoingMail:
+    """A message's row (an ``OutboxMessage``, or the columns a claim returned) and its attachments' rows."""
     return OutgoingMail(
         outbox_id=row.id,
         key=row.idempotency_key,
@@ -325,22 +306,19 @@ def outgoing(row: OutboxMessage) -> OutgoingMail:
         html=row.body_html,
         headers=dict(row.headers),
         created_at=row.created_at,
-        attachments=tuple(Attachment(a.filename, a.content, a.content_type) for a in row.attachments),
+        attachments=tuple(Attachment(a.filename, a.content, a.content_type) for a in attachments),
     )
 
 
 def record_sent(session: Session, outbox_id: int, *, now: datetime, note: str | None = None) -> None:
     """The server accepted the message. ``note`` keeps what was dropped (refused or malformed recipients)."""
-    values: dict[str, Any] = {"status": SENT, "sent_at": now, "lease_until": None, "updated_at": now}
+    values: dict[str, Any] = {"sent_at": now}
     if note:
-        values["last_error"] = _clip(note)
+        values["last_error"] = leases.clip(note)
     _relaxed_commit(session)
-    result = session.execute(
-        update(_OUTBOX)
-        .where(_OUTBOX.c.id == outbox_id, _OUTBOX.c.status.in_((QUEUED, SENDING)))
-        .values(**values)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    # Queued or sending: a dead message stays dead (someone gave it up), and sent stays sent.
+    where = (_OUTBOX.c.id == outbox_id) & (_OUTBOX.c.status != DEAD)
+    if not leases.succeed(session, ROWS, where=where, now=now, values=values):
         log.warning("outbox %s was sent but was no longer queued or sending", outbox_id)
 
 
@@ -359,34 +337,20 @@ def record_failure(
 
     None when this claim no longer owns the row (its lease expired and the row moved on): nothing changes.
     """
-    row = session.execute(
-        select(OutboxMessage.created_at, OutboxMessage.retried_at).where(
-            OutboxMessage.id == outbox_id, OutboxMessage.status == SENDING, OutboxMessage.attempts == attempt
-        )
-    ).one_or_none()
-    if row is None:
-        log.warning("outbox %s: attempt %s no longer owns the row; failure not recorded", outbox_id, attempt)
-        return None
-    since = row.retried_at or row.created_at
-    retry_at = None if permanent else policy.next_attempt_at(attempts=attempt, now=now, since=since, rng=rng)
-    values: dict[str, Any] = {"last_error": _clip(error), "lease_until": None, "updated_at": now}
-    if retry_at is None:
-        values["status"] = DEAD
-        if not permanent:
-            values["last_error"] = _clip(f"gave up after {attempt} attempts: {error}")
-    else:
-        # enqueued_at cleared: the task that carried this attempt is done, so the sweeper hands the row over
-        # again as soon as it is due.
-        values.update(status=QUEUED, next_attempt_at=retry_at, enqueued_at=None)
-    session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == outbox_id, OutboxMessage.status == SENDING, OutboxMessage.attempts == attempt
-        )
-        .values(**values),
-        execution_options=_NO_SYNC,
+    status = leases.fail(
+        session,
+        ROWS,
+        row_id=outbox_id,
+        attempt=attempt,
+        error=error,
+        permanent=permanent,
+        now=now,
+        policy=policy.leases,
+        rng=rng,
     )
-    return str(values["status"])
+    if status is None:
+        log.warning("outbox %s: attempt %s no longer owns the row; failure not recorded", outbox_id, attempt)
+    return status
 
 
 def due_ids(session: Session, *, now: datetime, limit: int | None = None) -> list[int]:
@@ -400,33 +364,14 @@ def due_ids(session: Session, *, now: datetime, limit: int | None = None) -> lis
     return list(session.execute(statement).scalars())
 
 
-def reclaim_expired(session: Session, *, now: datetime) -> list[int]:
-    """``sending`` rows whose lease has passed (their worker was killed) go back to ``queued``, still due.
+def reclaim_expired(session: Session, *, now: datetime, policy: RetryPolicy = DEFAULT_POLICY) -> list[int]:
+    """``sending`` rows whose lease has passed (their worker was killed) go back to ``queued``, due now.
 
     The message may have reached the server before the worker died; the resend carries the same Message-ID,
     so a mail client shows one message.
     """
-    ids = list(
-        session.execute(
-            select(OutboxMessage.id).where(OutboxMessage.status == SENDING, OutboxMessage.lease_until < now)
-        ).scalars()
-    )
+    ids: list[int] = leases.reclaim_expired(session, ROWS, now=now, policy=policy.leases)
     if ids:
-        session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id.in_(ids), OutboxMessage.status == SENDING, OutboxMessage.lease_until < now
-            )
-            # next_attempt_at is left as it was: it was due when the row was claimed, so it is due now.
-            .values(
-                status=QUEUED,
-                lease_until=None,
-                enqueued_at=None,
-                last_error="lease expired: the worker delivering it stopped (killed?); queued again",
-                updated_at=now,
-            ),
-            execution_options=_NO_SYNC,
-        )
         log.warning("outbox: reclaimed %d message(s) whose worker stopped: %s", len(ids), ids)
     return ids
 
@@ -440,19 +385,10 @@ def sweep(
     The caller hands the ids to the broker, then calls ``mark_enqueued``.
     """
     now = now or utcnow()
-    reclaim_expired(session, now=now)
-    lost_before = now - policy.lost_after
-    statement = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.status == QUEUED,
-            OutboxMessage.next_attempt_at <= now,
-            (OutboxMessage.enqueued_at.is_(None)) | (OutboxMessage.enqueued_at < lost_before),
-        )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-    )
-    return list(session.execute(statement).scalars())
+    reclaim_expired(session, now=now, policy=policy)
+    return [
+        row.id for row in leases.lost_hand_offs(session, ROWS, now=now, policy=policy.leases, limit=limit)
+    ]
 
 
 def mark_enqueued(session: Session, outbox_ids: Sequence[int], *, now: datetime | None = None) -> None:
@@ -485,30 +421,16 @@ def requeue(
 
     Sent rows and rows being delivered are left alone. Returns the ids that were requeued.
     """
-    now = now or utcnow()
-    if dead:
-        condition = OutboxMessage.status == DEAD
-    elif ids:
-        condition = OutboxMessage.id.in_(list(ids)) & OutboxMessage.status.in_((DEAD, QUEUED))
-    else:
+    if not dead and not ids:
         return []
-    chosen = list(
-        session.execute(select(OutboxMessage.id).where(condition).order_by(OutboxMessage.id)).scalars()
+    chosen: list[int] = leases.revive(
+        session,
+        ROWS,
+        named=None if dead else _OUTBOX.c.id.in_(list(ids)),
+        now=now or utcnow(),
+        pick=_OUTBOX.c.id,
+        order_by=_OUTBOX.c.id,
     )
-    if chosen:
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(chosen), condition)
-            .values(
-                status=QUEUED,
-                next_attempt_at=now,
-                enqueued_at=None,
-                lease_until=None,
-                retried_at=now,
-                updated_at=now,
-            ),
-            execution_options=_NO_SYNC,
-        )
     return chosen
 
 
@@ -527,7 +449,3 @@ def counts_by_status(session: Session) -> dict[str, int]:
     counts = dict.fromkeys(STATUSES, 0)
     counts.update({status: int(n) for status, n in rows})
     return counts
-
-
-def _clip(message: str) -> str:
-    return message if len(message) <= ERROR_LIMIT else message[: ERROR_LIMIT - 1] + "…"
