@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
 from cli._common import console, output_folder, parse_date_option, print_json, runtime, warn
 from cli._console import Table, Text
+from cli._options import with_options
 from legalaid.errors import UserError
 
 if TYPE_CHECKING:
@@ -47,16 +49,21 @@ QuarterOption = Annotated[
 ]
 
 
-def _run(
-    request: ReportRequest,
-    *,
-    out: Path | None,
-    send: bool,
-    resend: bool,
-    as_json: bool,
-    dry_run: bool,
-    as_of: str | None,
-) -> None:
+@dataclass(frozen=True)
+class Delivery:
+    """What every report command takes after its period: the folder, mailing, the output, the day."""
+
+    out: OutOption = None
+    send: SendOption = False
+    resend: ResendOption = False
+    as_json: JsonOption = False
+    dry_run: DryRunOption = False
+    as_of: AsOfOption = None
+
+
+def _run(request: ReportRequest, delivery: Delivery) -> None:
+    out, send, resend = delivery.out, delivery.send, delivery.resend
+    as_json, dry_run, as_of = delivery.as_json, delivery.dry_run, delivery.as_of
     from legalaid.casework.notices import business_today
     from legalaid.reports import produce_report
 
@@ -102,59 +109,55 @@ def _show(result: ReportResult, *, dry_run: bool) -> None:
     console.print(status, markup=False, highlight=False, soft_wrap=True)
 
 
+def _start_month() -> int:
+    return runtime().settings.report_year_start_month
+
+
+def _center_report(kind: Literal["annual", "quarterly"], period: Period, delivery: Delivery) -> None:
+    """The center's report (``annual``, ``quarterly``) for the period."""
+    from legalaid.reports import ReportRequest
+
+    _run(ReportRequest(kind, period), delivery)
+
+
 @app.command("annual")
+@with_options
 def annual(
     year: Annotated[str, typer.Option("--year", metavar="YYYY", help="Statistical year, e.g. 2012.")],
-    out: OutOption = None,
-    send: SendOption = False,
-    resend: ResendOption = False,
-    as_json: JsonOption = False,
-    dry_run: DryRunOption = False,
-    as_of: AsOfOption = None,
+    delivery: Delivery,
 ) -> None:
     """The center's annual report for a statistical year; to report_recipients with --send.
 
     With report_year_start_month = 11, --year 2012 is 2011-11-01 … 2012-10-31.
     """
-    from legalaid.reports import ReportRequest, parse_year
+    from legalaid.reports import parse_year
 
-    period = parse_year(year, start_month=runtime().settings.report_year_start_month)
-    request = ReportRequest("annual", period)
-    _run(request, out=out, send=send, resend=resend, as_json=as_json, dry_run=dry_run, as_of=as_of)
+    _center_report("annual", parse_year(year, start_month=_start_month()), delivery)
 
 
 @app.command("quarterly")
+@with_options
 def quarterly(
     quarter: Annotated[str, typer.Option("--quarter", metavar="YYYYQn", help="Quarter, e.g. 2012Q1.")],
-    out: OutOption = None,
-    send: SendOption = False,
-    resend: ResendOption = False,
-    as_json: JsonOption = False,
-    dry_run: DryRunOption = False,
-    as_of: AsOfOption = None,
+    delivery: Delivery,
 ) -> None:
     """The center's quarterly report; to report_recipients with --send.
 
     Quarters of the statistical year: with a November start, --quarter 2012Q1 is November 2011 … January 2012.
     """
-    from legalaid.reports import ReportRequest, parse_quarter
+    from legalaid.reports import parse_quarter
 
-    period = parse_quarter(quarter, start_month=runtime().settings.report_year_start_month)
-    request = ReportRequest("quarterly", period)
-    _run(request, out=out, send=send, resend=resend, as_json=as_json, dry_run=dry_run, as_of=as_of)
+    _center_report("quarterly", parse_quarter(quarter, start_month=_start_month()), delivery)
 
 
 @app.command("firm")
+@with_options
 def firm(
     code: Annotated[str, typer.Option("--firm", metavar="CODE", help="The firm's code.")],
     year: YearOption = None,
     quarter: QuarterOption = None,
-    out: OutOption = None,
-    send: SendOption = False,
-    resend: ResendOption = False,
-    as_json: JsonOption = False,
-    dry_run: DryRunOption = False,
-    as_of: AsOfOption = None,
+    *,
+    delivery: Delivery,
 ) -> None:
     """A firm's report for a year or a quarter; to the firm's director with --send.
 
@@ -162,7 +165,7 @@ def firm(
     """
     from legalaid.reports import ReportRequest, parse_quarter, parse_year
 
-    start_month = runtime().settings.report_year_start_month
+    start_month = _start_month()
     if (year is None) == (quarter is None):
         raise UserError("--year, --quarter: give one of them (a firm's report is for a year or a quarter)")
     period: Period = (
@@ -171,7 +174,7 @@ def firm(
         else parse_quarter(quarter or "", start_month=start_month)
     )
     request = ReportRequest("firm", period, code.strip())
-    _run(request, out=out, send=send, resend=resend, as_json=as_json, dry_run=dry_run, as_of=as_of)
+    _run(request, delivery)
 
 
 @app.command("runs")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -10,10 +12,11 @@ import typer
 
 from cli._common import console, err_console, output_folder, parse_date_option, print_json, runtime, warn
 from cli._console import Table, Text
+from cli._options import with_options
 from legalaid.errors import UserError
 
 if TYPE_CHECKING:
-    from legalaid.roster import ChangeResult, NoticeRun
+    from legalaid.roster import ChangeResult, NoticeRun, Window
 
 app = typer.Typer(
     help="The labor-arbitration desk's duty rotation: generate, check, quality, notify, swap, leave, ics.",
@@ -37,6 +40,7 @@ AsOfOption = Annotated[
 ByOption = Annotated[
     str | None, typer.Option("--by", metavar="CODE", help="Who asked for it (a person code); recorded.")
 ]
+AwayArgument = Annotated[str, typer.Argument(metavar="PERSON", help="Who is away (code).")]
 # The leave table's reason column; the database would refuse a longer one (PostgreSQL does).
 LEAVE_REASON_MAX = 200
 NOTIFY_KINDS = ("week-ahead", "day-before", "alerts", "month-report")
@@ -140,16 +144,24 @@ def generate(
         console.print(note, markup=False, highlight=False)
 
 
-@app.command("check")
-def check(start: FromOption, end: ToOption, as_json: JsonOption = False) -> None:
-    """Find gaps, double bookings, leave, inactive people, closed days, runs and imbalance; exit 1 if any."""
-    from legalaid.roster import find_problems, load_window
+def _stored_window(start: str, end: str) -> tuple[date, date, Window]:
+    """The rota from --from to --to as stored, with what the desk needs; its warnings shown."""
+    from legalaid.roster import load_window
 
     first, last = _window_dates(start, end)
     rt = runtime()
     with rt.transaction() as session:
         window = load_window(session, rt.settings, start=first, end=last)
     warn(window.warnings)
+    return first, last, window
+
+
+@app.command("check")
+def check(start: FromOption, end: ToOption, as_json: JsonOption = False) -> None:
+    """Find gaps, double bookings, leave, inactive people, closed days, runs and imbalance; exit 1 if any."""
+    from legalaid.roster import find_problems
+
+    first, last, window = _stored_window(start, end)
     problems = find_problems(window.view())
     if as_json:
         print_json([p.as_dict() for p in problems])
@@ -169,13 +181,9 @@ def check(start: FromOption, end: ToOption, as_json: JsonOption = False) -> None
 @app.command("quality")
 def quality(start: FromOption, end: ToOption, as_json: JsonOption = False) -> None:
     """Coverage, balance, who is over their fair share, and one score (0-100)."""
-    from legalaid.roster import load_window, measure
+    from legalaid.roster import measure
 
-    first, last = _window_dates(start, end)
-    rt = runtime()
-    with rt.transaction() as session:
-        window = load_window(session, rt.settings, start=first, end=last)
-    warn(window.warnings)
+    first, last, window = _stored_window(start, end)
     figures = measure(window.view())
     if as_json:
         print_json({"from": first, "to": last, **figures.as_dict()})
@@ -249,6 +257,24 @@ def notify(
         console.print(note, markup=False, highlight=False)
 
 
+@dataclass(frozen=True)
+class ChangeOptions:
+    """What a change to the rota by hand (a swap, leave) takes after its own arguments."""
+
+    as_of: AsOfOption = None
+    dry_run: DryRunOption = False
+    as_json: JsonOption = False
+
+
+def _record_change(options: ChangeOptions, change: Callable[..., ChangeResult], **arguments: Any) -> None:
+    """Make the domain's ``change`` (swap, add_leave) in one transaction on the business date; show it."""
+    rt = runtime()
+    today = _today(options.as_of)
+    with rt.transaction() as session:
+        result = change(session, rt.settings, today=today, dry_run=options.dry_run, **arguments)
+    _show_change(result, dry_run=options.dry_run, as_json=options.as_json)
+
+
 def _show_change(result: ChangeResult, *, dry_run: bool, as_json: bool) -> None:
     from cli._handoff import hand_over_queued
 
@@ -270,6 +296,7 @@ def _show_change(result: ChangeResult, *, dry_run: bool, as_json: bool) -> None:
 
 
 @app.command("swap")
+@with_options
 def swap_command(
     day: Annotated[str, typer.Argument(metavar="DATE", help="The duty's day, YYYY-MM-DD.")],
     slot: Annotated[str, typer.Argument(metavar="SLOT", help="day, am or pm.")],
@@ -277,43 +304,36 @@ def swap_command(
     to_person: Annotated[str, typer.Argument(metavar="TO_PERSON", help="Who takes it (code).")],
     by: ByOption = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why; recorded.")] = None,
-    as_of: AsOfOption = None,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
+    *,
+    options: ChangeOptions,
 ) -> None:
     """Give FROM_PERSON's duty to TO_PERSON, who must be free, in the pool and not on leave; both are told."""
     from legalaid.roster import swap
 
     on = parse_date_option(day, "DATE")
     assert on is not None
-    rt = runtime()
-    today = _today(as_of)
-    with rt.transaction() as session:
-        result = swap(
-            session,
-            rt.settings,
-            on=on,
-            slot=slot,
-            from_code=from_person,
-            to_code=to_person,
-            requested_by=by,
-            reason=reason,
-            today=today,
-            dry_run=dry_run,
-        )
-    _show_change(result, dry_run=dry_run, as_json=as_json)
+    _record_change(
+        options,
+        swap,
+        on=on,
+        slot=slot,
+        from_code=from_person,
+        to_code=to_person,
+        requested_by=by,
+        reason=reason,
+    )
 
 
 @leave_app.command("add")
+@with_options
 def leave_add(
-    person: Annotated[str, typer.Argument(metavar="PERSON", help="Who is away (code).")],
+    person: AwayArgument,
     start: Annotated[str, typer.Argument(metavar="START", help="First day away, YYYY-MM-DD.")],
     end: Annotated[str, typer.Argument(metavar="END", help="Last day away, YYYY-MM-DD.")],
     reason: Annotated[str | None, typer.Option("--reason", help="事由; recorded.")] = None,
     by: ByOption = None,
-    as_of: AsOfOption = None,
-    dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
+    *,
+    options: ChangeOptions,
 ) -> None:
     """Record leave; the person's duties from today on within it go to others, fairly; everyone is told."""
     from legalaid.roster import add_leave
@@ -322,21 +342,9 @@ def leave_add(
     assert first is not None and last is not None
     if reason is not None and len(reason) > LEAVE_REASON_MAX:
         raise UserError(f"--reason: {len(reason)} characters, at most {LEAVE_REASON_MAX}")
-    rt = runtime()
-    today = _today(as_of)
-    with rt.transaction() as session:
-        result = add_leave(
-            session,
-            rt.settings,
-            person_code=person,
-            start=first,
-            end=last,
-            reason=reason,
-            requested_by=by,
-            today=today,
-            dry_run=dry_run,
-        )
-    _show_change(result, dry_run=dry_run, as_json=as_json)
+    _record_change(
+        options, add_leave, person_code=person, start=first, end=last, reason=reason, requested_by=by
+    )
 
 
 @app.command("ics")
