@@ -132,7 +132,14 @@ def hand_over(rt: Runtime, outbox_ids: Sequence[int], *, app: Any = None) -> boo
         # each row claimed or sent.
         log.exception("outbox: %d message(s) handed over but not marked enqueued", len(ids))
         return False
+    log.info("outbox: handed %d message(s) to the broker: %s", len(ids), _shown(ids))
     return True
+
+
+def _shown(ids: Sequence[int], most: int = 20) -> str:
+    """The ids for a log line, at most ``most`` of them (a daily scan hands over thousands)."""
+    more = f" … (+{len(ids) - most})" if len(ids) > most else ""
+    return ", ".join(str(i) for i in ids[:most]) + more
 
 
 @shared_task(name=SWEEP, bind=True)  # type: ignore[untyped-decorator,unused-ignore]
