@@ -41,7 +41,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Column, ColumnElement, Row, Table, and_, case, func, literal, select, true, update
 
@@ -104,18 +104,23 @@ class LeasePolicy:
         return None if now >= deadline else min(now + self.retry_delay(attempts, rng), deadline)
 
 
-@dataclass(frozen=True)
-class LeasedTable:
-    """A table of leased rows: what its states are called and which of its columns play which part."""
+class States(NamedTuple):
+    """What a table calls each state: a new or reclaimed row waits; a failed one waits for its retry (the
+    same state where the table does not tell them apart); a claimed one runs; done and dead are the ends."""
 
-    table: Table
-    # The states: a new or reclaimed row waits; a failed one waits for its retry (the same state where the
-    # table does not tell them apart); a claimed one runs; done and dead are the ends.
     waiting: str
     retrying: str
     running: str
     done: str
     dead: str
+
+
+@dataclass(frozen=True)
+class LeasedTable:
+    """A table of leased rows: what its states are called and which of its columns play which part."""
+
+    table: Table
+    states: States
     # The columns, by name.
     due: str  # claimable from then on
     handed_over: str  # last handed to the broker; NULL: never, or to be handed over again
@@ -137,6 +142,26 @@ class LeasedTable:
 
     def column(self, name: str) -> Column[Any]:
         return self.table.c[name]
+
+    @property
+    def waiting(self) -> str:
+        return self.states.waiting
+
+    @property
+    def retrying(self) -> str:
+        return self.states.retrying
+
+    @property
+    def running(self) -> str:
+        return self.states.running
+
+    @property
+    def done(self) -> str:
+        return self.states.done
+
+    @property
+    def dead(self) -> str:
+        return self.states.dead
 
     @property
     def id(self) -> Column[Any]:

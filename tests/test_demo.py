@@ -289,7 +289,7 @@ def _day(row: Row, name: str) -> date | None:
 def test_the_generator_is_deterministic() -> None:
     first, second = generate(), generate()
     assert first == second
-    assert generate(seed=7).cases != first.cases
+    assert generate(seed=7).rows("cases") != first.rows("cases")
 
 
 def test_every_dated_step_is_realistic() -> None:
@@ -298,7 +298,7 @@ def test_every_dated_step_is_realistic() -> None:
     chain = ("applied_on", "decided_on", "assigned_on", "first_contact_on", "ended_on",
              "closure_submitted_on", "return_visit_on")  # fmt: skip
     prompt_reviews = prompt_assignments = decided = 0
-    for case in data.cases:
+    for case in data.rows("cases"):
         dates = [_day(case, step) for step in chain]
         done = [d for d in dates if d is not None]
         assert dates[: len(done)] == done, case["case_no"]  # no step after an open one
@@ -322,36 +322,36 @@ def test_every_dated_step_is_realistic() -> None:
 
 def test_case_numbers_and_people() -> None:
     data = generate()
-    numbers = [case["case_no"] for case in data.cases]
+    numbers = [case["case_no"] for case in data.rows("cases")]
     assert len(set(numbers)) == len(numbers)
     assert "2012民援第001号" in numbers and "2012刑援第001号" in numbers
-    phones = [str(p["phone"]) for p in data.people]
+    phones = [str(p["phone"]) for p in data.rows("people")]
     assert all(len(phone) == 11 and phone.startswith("13") for phone in phones)
-    assert all(str(p["email"]).endswith("@example.cn") for p in data.people)
-    assert all(str(f["email"]).endswith("@example.cn") and f["director"] for f in data.firms)
+    assert all(str(p["email"]).endswith("@example.cn") for p in data.rows("people"))
+    assert all(str(f["email"]).endswith("@example.cn") and f["director"] for f in data.rows("firms"))
 
 
 def test_the_roster_takes_turns_and_respects_leave() -> None:
     data = generate()
-    people = [row["person"] for row in data.roster]
+    people = [row["person"] for row in data.rows("roster")]
     assert all(a != b for a, b in zip(people, people[1:], strict=False))  # never two days running
-    for leave in data.leave:
+    for leave in data.rows("leave"):
         start, end = _day(leave, "start"), _day(leave, "end")
         assert start is not None and end is not None
-        for row in data.roster:
+        for row in data.rows("roster"):
             day = _day(row, "date")
             assert day is not None
             assert not (row["person"] == leave["person"] and start <= day <= end)
     first_day = DEFAULT_AS_OF - timedelta(days=31)
-    assert all(first_day <= (_day(row, "date") or first_day) < DEFAULT_AS_OF for row in data.roster)
+    assert all(first_day <= (_day(row, "date") or first_day) < DEFAULT_AS_OF for row in data.rows("roster"))
 
 
 def test_other_demo_dates_keep_the_figures() -> None:
     data = generate(date(2025, 11, 3))
     previous, current = data.years
     assert (current.start, current.end) == (date(2024, 11, 1), date(2025, 10, 31))
-    assert sum(1 for c in data.cases if c["applied_on"] in current) == 165
-    assert sum(1 for c in data.cases if c["applied_on"] in previous) == 147
+    assert sum(1 for c in data.rows("cases") if c["applied_on"] in current) == 165
+    assert sum(1 for c in data.rows("cases") if c["applied_on"] in previous) == 147
 
 
 # The extension point --------------------------------------------------------------------------------------

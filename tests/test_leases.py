@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, select
 
 from legalaid import leases
-from legalaid.leases import LeasedTable, LeasePolicy
+from legalaid.leases import LeasedTable, LeasePolicy, States
 from legalaid.models.base import UTCDateTime
 from legalaid.runtime import Runtime
 
@@ -36,11 +36,7 @@ THINGS = Table(
 )
 ROWS = LeasedTable(
     table=THINGS,
-    waiting="new",
-    retrying="failed",
-    running="busy",
-    done="done",
-    dead="dead",
+    states=States(waiting="new", retrying="failed", running="busy", done="done", dead="dead"),
     due="due_at",
     handed_over="handed_at",
     error="error",

@@ -81,7 +81,7 @@ def test_the_demo_writes_the_annual_report_with_the_seed_sentences(demo: Demo) -
 def test_the_leaders_get_the_headline_figures_and_no_applicant_names(demo: Demo) -> None:
     assert demo.summary["status"] == "sent"
     assert sorted(demo.summary["recipients"]) == sorted(  # type: ignore[call-overload]
-        str(p["email"]) for p in generate().people if p["role"] == "leader"
+        str(p["email"]) for p in generate().rows("people") if p["role"] == "leader"
     )
     messages = []
     for path in (demo.settings.data_dir / "mail").rglob("*.eml"):
@@ -95,7 +95,7 @@ def test_the_leaders_get_the_headline_figures_and_no_applicant_names(demo: Demo)
     text = body.get_content()
     for sentence in SEED_SENTENCES[:6]:
         assert sentence in text, sentence
-    applicants = {str(case["applicant"]) for case in generate().cases}
+    applicants = {str(case["applicant"]) for case in generate().rows("cases")}
     html = message.get_body(("html",))
     assert html is not None
     assert not [name for name in applicants if name in text or name in html.get_content()]
@@ -122,7 +122,7 @@ def test_quarters_across_the_new_year_and_english(demo: Demo) -> None:
     finally:
         rt.dispose()
     data = generate()
-    in_q1 = [c for c in data.cases if date(2011, 11, 1) <= c["applied_on"] <= date(2012, 1, 31)]  # type: ignore[operator]
+    in_q1 = [c for c in data.rows("cases") if date(2011, 11, 1) <= c["applied_on"] <= date(2012, 1, 31)]  # type: ignore[operator]
     assert quarter.figures.current.total == len(in_q1)
     assert quarter.figures.period.span("en") == "1 November 2011 to 31 January 2012"
     text = docx_text(year.docx)

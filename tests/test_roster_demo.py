@@ -43,7 +43,9 @@ def test_the_demo_draws_checks_and_announces_the_next_month(tmp_path: Path) -> N
         rt.dispose()
     counts = Counter(s.person for s in window.shifts)
     assert max(counts.values()) - min(counts.values()) <= 2 and len(counts) == 12
-    [leave] = [row for row in generate().leave if row["reason"] == "年休假"]  # the next roster's leave
+    [leave] = [
+        row for row in generate().rows("leave") if row["reason"] == "年休假"
+    ]  # the next roster's leave
     assert not [
         s for s in window.shifts if s.person == leave["person"] and leave["start"] <= s.on <= leave["end"]
     ]

@@ -71,24 +71,12 @@ class DemoData:
     as_of: date
     years: tuple[StatisticalYear, StatisticalYear]  # (previous, current)
     plans: tuple[YearPlan, YearPlan]
-    firms: list[Row]
-    people: list[Row]
-    cases: list[Row]
-    consultations: list[Row]
-    roster: list[Row]
-    leave: list[Row]
+    tables: dict[str, list[Row]]  # import kind (KINDS) → its rows
     scenarios: dict[str, str]  # deliberate late or open steps (SCENARIOS) → the case number showing it
 
     def rows(self, kind: str) -> list[Row]:
-        tables = {
-            "firms": self.firms,
-            "people": self.people,
-            "cases": self.cases,
-            "consultations": self.consultations,
-            "roster": self.roster,
-            "leave": self.leave,
-        }
-        return tables[kind]
+        """The rows of one import kind (``firms``, ``people``, ``cases``, …)."""
+        return self.tables[kind]
 
 
 def generate(
@@ -132,18 +120,8 @@ def generate(
         rng, year=current, plan=CURRENT_YEAR, working_day=working_day, duty=duty, conversions=conversions
     )
     roster: list[Row] = [{"date": day, "slot": "day", "person": duty[day]} for day in roster_days]
-    return DemoData(
-        as_of=as_of,
-        years=(previous, current),
-        plans=(PREVIOUS_YEAR, CURRENT_YEAR),
-        firms=firms,
-        people=people,
-        cases=cases,
-        consultations=consultations,
-        roster=roster,
-        leave=leave,
-        scenarios=scenarios,
-    )
+    tables = dict(zip(KINDS, (firms, people, cases, consultations, roster, leave), strict=True))
+    return DemoData(as_of, (previous, current), (PREVIOUS_YEAR, CURRENT_YEAR), tables, scenarios)
 
 
 def _absences(as_of: date, roster_days: list[date], pool: list[str]) -> list[tuple[str, date, date, str]]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, inspect, select
 
@@ -33,21 +33,18 @@ from legalaid.casework import NoticeReport, import_hook
 from legalaid.config import Settings, load_settings, mask_url
 from legalaid.db import make_engine
 from legalaid.errors import UserError
-from legalaid.importing import ImportFailed, ImportResult, import_file, kind_headers, write_csv, write_xlsx
+from legalaid.importing import (
+    ImportFailed,
+    ImportResult,
+    import_file,
+    kind_headers,
+    kind_vocabularies,
+    write_csv,
+    write_xlsx,
+)
 from legalaid.mail import Outcome, flush, make_transport
 from legalaid.models import Base, Case, Consultation, DutyShift, Firm, Person
-from legalaid.models.enums import (
-    LABELS_ZH,
-    CaseType,
-    ConsultationChannel,
-    ConsultationOutcome,
-    Decision,
-    FirmKind,
-    IntakeChannel,
-    RecipientGroup,
-    Role,
-    Slot,
-)
+from legalaid.models.enums import LABELS_ZH
 from legalaid.paths import StagedFiles
 from legalaid.reminders import run_reminders
 from legalaid.runtime import Runtime, build_runtime
@@ -76,19 +73,6 @@ FILES: tuple[DemoFile, ...] = (
     DemoFile("leave", "leave.csv", "utf-8-sig"),
 )
 
-# The columns whose values are written as their Chinese labels.
-_VOCABULARIES: dict[str, type[StrEnum]] = {
-    "kind": FirmKind,
-    "role": Role,
-    "case_type": CaseType,
-    "applicant_groups": RecipientGroup,
-    "intake": IntakeChannel,
-    "decision": Decision,
-    "channel": ConsultationChannel,
-    "outcome": ConsultationOutcome,
-    "slot": Slot,
-}
-
 
 class DemoRefused(UserError):
     """The data dir already holds a center: the demo will not mix into it."""
@@ -112,8 +96,9 @@ class DemoContext:
 StepRun = Callable[[DemoContext], Mapping[str, Any] | None]
 
 
-@dataclass(frozen=True)
-class DemoStep:
+class DemoStep(NamedTuple):
+    """One step of the demo: its name (``--json`` reports its figures under it), what runs, what it does."""
+
     name: str
     run: StepRun
     about: str
@@ -356,13 +341,16 @@ def written(kind: str, rows: Sequence[Row]) -> tuple[list[str], list[dict[str, o
     """The Chinese headers of ``kind``, and the rows as a Chinese user types them (民事, 农民工、残疾人)."""
     english, chinese = kind_headers(kind), kind_headers(kind, chinese=True)
     header = dict(zip(english, chinese, strict=True))
-    return chinese, [{header[name]: _written(name, value) for name, value in row.items()} for row in rows]
+    # The columns whose values are written as their Chinese labels.
+    vocabularies = kind_vocabularies(kind)
+    return chinese, [
+        {header[name]: _written(value, vocabularies.get(name)) for name, value in row.items()} for row in rows
+    ]
 
 
-def _written(name: str, value: object) -> object:
+def _written(value: object, vocabulary: type[StrEnum] | None) -> object:
     if isinstance(value, bool):
         return "是" if value else "否"
-    vocabulary = _VOCABULARIES.get(name)
     if vocabulary is None or value is None:
         return value
     if isinstance(value, list):

@@ -8,7 +8,7 @@ file names it, ``-`` when the problem is the file or a whole row.
 
 from legalaid.importing._errors import ImportFailed
 from legalaid.importing._importer import OnChanges, import_file
-from legalaid.importing._kinds import KINDS, kind_headers
+from legalaid.importing._kinds import KINDS, kind_headers, kind_vocabularies
 from legalaid.importing._progress import SILENT, ProgressDisplay, Ticker
 from legalaid.importing._result import AssignmentChange, DecisionChange, ImportResult
 from legalaid.importing._values import FIRST_YEAR, LAST_YEAR
@@ -28,6 +28,7 @@ __all__ = [
     "Ticker",
     "import_file",
     "kind_headers",
+    "kind_vocabularies",
     "write_csv",
     "write_xlsx",
 ]

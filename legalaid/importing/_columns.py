@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 from legalaid.importing._errors import ErrorLog, ImportFailed
@@ -29,6 +30,7 @@ class Column:
     default: Any = None  # the value of an empty cell
     db: str = ""  # the database column, when it is not `name`
     ref: Ref | None = None  # a code that must name a row of the database; stored as that row's id
+    vocabulary: type[StrEnum] | None = None  # the codes the column takes (also by their Chinese labels)
 
     @property
     def db_name(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy.orm import Session
 
 from legalaid.importing import _cases, _specs
@@ -75,5 +77,10 @@ KINDS: tuple[str, ...] = tuple(REGISTRY)
 
 
 def kind_headers(kind: str, *, chinese: bool = False) -> list[str]:
-    """The column names of a kind, in DESIGN.md's order, in English or in Chinese."""
+    """The column names of a kind, in the order of the README's import format, in English or in Chinese."""
     return REGISTRY[kind].spec.headers(chinese=chinese)
+
+
+def kind_vocabularies(kind: str) -> dict[str, type[StrEnum]]:
+    """The columns of a kind that take codes of a vocabulary (``case_type``: CaseType, …), by name."""
+    return {c.name: c.vocabulary for c in REGISTRY[kind].spec.columns if c.vocabulary is not None}

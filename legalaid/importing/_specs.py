@@ -1,22 +1,25 @@
-"""The columns and keys of the six kinds, as DESIGN.md's import table gives them."""
+"""The columns and keys of the six kinds, as the README's import format gives them."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import Any
+
 from legalaid.importing import _values as v
 from legalaid.importing._columns import Column, KindSpec
-from legalaid.models.enums import (
-    CaseType,
-    ConsultationChannel,
-    ConsultationOutcome,
-    Decision,
-    FirmKind,
-    IntakeChannel,
-    RecipientGroup,
-    Role,
-    Slot,
-)
+from legalaid.models import enums
 
-_intake_channel = v.spellings(IntakeChannel)
+_intake_channel = v.spellings(enums.IntakeChannel)
+
+
+def choice(name: str, zh: str, vocabulary: type[StrEnum], **options: Any) -> Column:
+    """A column taking one code of ``vocabulary``, by its value, its Chinese label or an alias."""
+    return Column(name, zh, v.one_of(vocabulary), vocabulary=vocabulary, **options)
+
+
+def choices(name: str, zh: str, vocabulary: type[StrEnum], **options: Any) -> Column:
+    """A column taking a list of codes of ``vocabulary`` (``农民工;残疾人``)."""
+    return Column(name, zh, v.list_of(vocabulary), vocabulary=vocabulary, **options)
 
 
 def intake(cell: v.CellValue) -> str:
@@ -35,7 +38,7 @@ FIRMS = KindSpec(
     columns=(
         Column("code", "代码", v.code, required=True),
         Column("name", "名称", v.text(200), required=True),
-        Column("kind", "类型", v.one_of(FirmKind), required=True),
+        choice("kind", "类型", enums.FirmKind, required=True),
         Column("email", "邮箱", v.email),
         Column("address", "地址", v.text(300)),
         # Not checked against people: firms are imported before the people who name them.
@@ -53,7 +56,7 @@ PEOPLE = KindSpec(
         Column("email", "邮箱", v.email),
         Column("phone", "电话", v.phone),
         Column("firm", "所属机构", v.code, db="firm_id", ref="firm"),
-        Column("role", "身份", v.one_of(Role), required=True),
+        choice("role", "身份", enums.Role, required=True),
         Column("desk_pool", "仲裁值班", v.yes_no, default=False),
         Column("active", "在职", v.yes_no, default=True),
     ),
@@ -64,15 +67,15 @@ CASES = KindSpec(
     key=("case_no",),
     columns=(
         Column("case_no", "案号", v.text(64), required=True),
-        Column("case_type", "案件类型", v.one_of(CaseType), required=True),
+        choice("case_type", "案件类型", enums.CaseType, required=True),
         Column("matter", "案由", v.text(200)),
         Column("applicant", "受援人", v.text(200), required=True),
-        Column("applicant_groups", "受援人类别", v.list_of(RecipientGroup), default=()),
-        Column("intake", "受理渠道", intake),
+        choices("applicant_groups", "受援人类别", enums.RecipientGroup, default=()),
+        Column("intake", "受理渠道", intake, vocabulary=enums.IntakeChannel),
         Column("applied_on", "申请日期", v.day, required=True),
         Column("limitation_on", "时效届满日期", v.day),
         Column("decided_on", "审查决定日期", v.day),
-        Column("decision", "决定", v.one_of(Decision)),
+        choice("decision", "决定", enums.Decision),
         Column("decision_reason", "决定理由", v.text(2000)),
         Column("assigned_on", "指派日期", v.day),
         Column("lawyer", "承办人", v.code, db="lawyer_id", ref="person"),
@@ -90,8 +93,8 @@ CONSULTATIONS = KindSpec(
     key=(),
     columns=(
         Column("date", "日期", v.day, required=True, db="on"),
-        Column("channel", "渠道", v.one_of(ConsultationChannel), required=True),
-        Column("outcome", "结果", v.one_of(ConsultationOutcome), required=True),
+        choice("channel", "渠道", enums.ConsultationChannel, required=True),
+        choice("outcome", "结果", enums.ConsultationOutcome, required=True),
         Column("handled_by", "接待人", v.code, db="handled_by_id", ref="person"),
         Column("topic", "事由", v.text(200)),
         Column("count", "件数", v.count, default=1),
@@ -103,7 +106,7 @@ ROSTER = KindSpec(
     key=("date", "slot", "person"),
     columns=(
         Column("date", "日期", v.day, required=True, db="on"),
-        Column("slot", "班次", v.one_of(Slot), required=True),
+        choice("slot", "班次", enums.Slot, required=True),
         Column("person", "值班人", v.code, required=True, db="person_id", ref="person"),
     ),
 )

@@ -29,11 +29,7 @@ STATUSES = (SCHEDULED, RUNNING, SUCCEEDED, FAILED, DEAD)
 _TABLE: Table = JobRun.__table__  # type: ignore[assignment]
 TICKS = leases.LeasedTable(
     table=_TABLE,
-    waiting=SCHEDULED,
-    retrying=FAILED,
-    running=RUNNING,
-    done=SUCCEEDED,
-    dead=DEAD,
+    states=leases.States(waiting=SCHEDULED, retrying=FAILED, running=RUNNING, done=SUCCEEDED, dead=DEAD),
     due="due_at",
     handed_over="dispatched_at",
     error="error",

@@ -53,11 +53,7 @@ _ATTACHMENTS: Table = OutboxAttachment.__table__  # type: ignore[assignment]
 ROWS = leases.LeasedTable(
     table=_OUTBOX,
     # A failed message waits for its next attempt as queued, like a new one.
-    waiting=QUEUED,
-    retrying=QUEUED,
-    running=SENDING,
-    done=SENT,
-    dead=DEAD,
+    states=leases.States(waiting=QUEUED, retrying=QUEUED, running=SENDING, done=SENT, dead=DEAD),
     due="next_attempt_at",
     handed_over="enqueued_at",
     error="last_error",

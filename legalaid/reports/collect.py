@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -77,8 +77,9 @@ class ReportRequest:
         return f"report:{self.kind}:{self.period.key}:{self.audience}"
 
 
-@dataclass(frozen=True)
-class FirmInfo:
+class FirmInfo(NamedTuple):
+    """The firm a firm's report is about, as its row reads."""
+
     id: int
     code: str
     name: str
