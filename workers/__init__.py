@@ -29,11 +29,21 @@ whatever they change must be keyed so that the second run is a no-op.
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from workers.application import make_celery
 from workers.routing import DEFAULT_QUEUE, QUEUES, ROUTES, queue_for
-from workers.worker import run_worker, worker_argv
+
+if TYPE_CHECKING:
+    from workers.application import make_celery
+    from workers.worker import run_worker, worker_argv
+
+# What needs Celery is imported on first use: the queue names alone (``legalaid status``) load no Celery.
+_LAZY = {
+    "make_celery": "workers.application",
+    "run_worker": "workers.worker",
+    "worker_argv": "workers.worker",
+}
 
 __all__ = [
     "DEFAULT_QUEUE",
@@ -59,9 +69,12 @@ def forget_app() -> None:
 def __getattr__(name: str) -> Any:
     # ``celery -A workers …`` and Flower look for ``workers.app``; build it only when asked.
     global _app
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
     if name == "app":
         if _app is None:
             from legalaid.config import load_settings
+            from workers.application import make_celery
 
             _app = make_celery(load_settings())
         return _app
