@@ -1,6 +1,7 @@
 """Who is who: the center staff, the head of the center, report recipients, a firm's director.
 
-Each role is a setting (person codes) with a default from the people table, as DESIGN.md's settings say.
+Each role is a setting (person codes) with a default from the people table, as the README's configuration
+table says.
 A code that names nobody, or nobody active, is reported rather than silently dropped.
 """
 

@@ -1,6 +1,6 @@
 """The docxtpl wrapper, and the only module that imports docxtpl.
 
-Every template renders in a sandboxed Jinja environment with autoescape and StrictUndefined (DESIGN.md,
+Every template renders in a sandboxed Jinja environment with autoescape and StrictUndefined (the README's
 invariant 5): docxtpl's default is neither, and then a value with ``&`` or ``<`` silently loses text, because
 docxtpl re-parses the rendered XML in recover mode. Here a rendered body that is not well-formed XML is an
 error instead, and each template problem becomes one TemplateError line naming the template.
