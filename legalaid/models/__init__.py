@@ -3,7 +3,7 @@
 from legalaid.models.base import Base, UTCDateTime, utcnow
 from legalaid.models.cases import CASE_DATE_FIELDS, Case, CaseEvent, CaseGroup
 from legalaid.models.consultations import Consultation
-from legalaid.models.documents import GeneratedDocument
+from legalaid.models.documents import DocumentNumber, DocumentNumberCounter, GeneratedDocument
 from legalaid.models.outbox import OutboxAttachment, OutboxMessage
 from legalaid.models.people import Firm, Person
 from legalaid.models.reminders import ReminderDelivery, ReminderSent
@@ -19,6 +19,8 @@ __all__ = [
     "CaseEvent",
     "CaseGroup",
     "Consultation",
+    "DocumentNumber",
+    "DocumentNumberCounter",
     "DutyChange",
     "DutyShift",
     "Firm",
