@@ -14,7 +14,7 @@ import socket
 from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, case, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from legalaid.config import Settings
@@ -26,15 +26,18 @@ log = logging.getLogger(__name__)
 SCHEDULER_LOCK = "scheduler"
 REDIS_KEY_PREFIX = "legalaid:leader:"
 
-# Extend the lock's time to live only if we still hold it; delete it only if we still hold it.
+# Extend the lock's time to live only if we still hold it; delete it only if we still hold it. KEYS[2] is
+# the time the holder took the lock, living and dying with it.
 _RENEW = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
+  redis.call('pexpire', KEYS[2], ARGV[2])
   return redis.call('pexpire', KEYS[1], ARGV[2])
 end
 return 0
 """
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
+  redis.call('del', KEYS[2])
   return redis.call('del', KEYS[1])
 end
 return 0
@@ -42,10 +45,15 @@ return 0
 
 
 class Leader(NamedTuple):
-    """Who holds a lock and until when (UTC); the holder renews it every ttl/3."""
+    """Who holds a lock, until when and since when (UTC); the holder renews it every ttl/3.
+
+    ``since``: when this holder took the lock, that is when its schedule started (``legalaid status`` gives
+    a fresh scheduler time for its first heartbeat); None for a lock taken before it was recorded.
+    """
 
     holder: str
     expires_at: datetime
+    since: datetime | None = None
 
 
 class LeaderLockBackend(Protocol):
@@ -81,6 +89,7 @@ class RedisLeaderLock:
         self.name = name
         self.ttl = ttl
         self.key = REDIS_KEY_PREFIX + name
+        self.since_key = f"{self.key}:since"
         # A renewal that hangs must not outlive the lock: bound every call well below the ttl.
         timeout = max(ttl / 3, 0.2)
         self._client = connect(url, timeout=timeout)
@@ -94,6 +103,7 @@ class RedisLeaderLock:
     def acquire(self, holder: str) -> bool:
         try:
             if self._client.set(self.key, holder, nx=True, px=self._ttl_ms):
+                self._client.set(self.since_key, utcnow().isoformat(), px=self._ttl_ms)
                 return True
         except RedisError as exc:
             log.warning("leader lock %s: Redis: %s", self.name, exc)
@@ -102,14 +112,14 @@ class RedisLeaderLock:
 
     def renew(self, holder: str) -> bool:
         try:
-            return bool(self._renew(keys=[self.key], args=[holder, self._ttl_ms]))
+            return bool(self._renew(keys=[self.key, self.since_key], args=[holder, self._ttl_ms]))
         except RedisError as exc:
             log.warning("leader lock %s: cannot renew: Redis: %s", self.name, exc)
             return False
 
     def release(self, holder: str) -> None:
         try:
-            self._release(keys=[self.key], args=[holder])
+            self._release(keys=[self.key, self.since_key], args=[holder])
         except RedisError as exc:
             log.warning("leader lock %s: cannot release: Redis: %s", self.name, exc)
 
@@ -117,11 +127,17 @@ class RedisLeaderLock:
         pipe = self._client.pipeline()
         pipe.get(self.key)
         pipe.pttl(self.key)
-        holder, pttl = pipe.execute()
+        pipe.get(self.since_key)
+        holder, pttl, since = pipe.execute()
         if holder is None or pttl is None or pttl < 0:
             return None
         text = holder.decode() if isinstance(holder, bytes) else str(holder)
-        return Leader(text, utcnow() + timedelta(milliseconds=int(pttl)))
+        taken = (
+            None
+            if not since
+            else datetime.fromisoformat(since.decode() if isinstance(since, bytes) else since)
+        )
+        return Leader(text, utcnow() + timedelta(milliseconds=int(pttl)), taken)
 
     def close(self) -> None:
         self._client.close()
@@ -131,6 +147,8 @@ class DatabaseLeaderLock:
     """A row in ``leader_locks``, taken by one conditional UPDATE (or the INSERT that creates it).
 
     Expiry is judged by each process's clock, which is fine for the embedded case (one machine) it is for.
+    The row's ``heartbeat_at`` is written when a holder takes the lock, not when it renews it (the renewal is
+    ``expires_at - ttl``): it says since when the holder leads.
     """
 
     def __init__(self, engine: Engine, *, name: str = SCHEDULER_LOCK, ttl: float) -> None:
@@ -147,7 +165,12 @@ class DatabaseLeaderLock:
                     update(LeaderLock)
                     .where(LeaderLock.name == self.name)
                     .where((LeaderLock.holder == holder) | (LeaderLock.expires_at < now))
-                    .values(holder=holder, expires_at=self._until(now), heartbeat_at=now)
+                    .values(
+                        holder=holder,
+                        expires_at=self._until(now),
+                        # Taken over: leading since now; ours already: since when it was taken.
+                        heartbeat_at=case((LeaderLock.holder == holder, LeaderLock.heartbeat_at), else_=now),
+                    )
                 )
                 if taken.rowcount == 1:
                     return True
@@ -177,7 +200,7 @@ class DatabaseLeaderLock:
                     .where(LeaderLock.name == self.name)
                     .where(LeaderLock.holder == holder)
                     .where(LeaderLock.expires_at >= now)
-                    .values(expires_at=self._until(now), heartbeat_at=now)
+                    .values(expires_at=self._until(now))
                 )
                 return result.rowcount == 1
         except SQLAlchemyError as exc:
@@ -200,11 +223,13 @@ class DatabaseLeaderLock:
     def current(self) -> Leader | None:
         with self._engine.connect() as connection:
             row = connection.execute(
-                select(LeaderLock.holder, LeaderLock.expires_at).where(LeaderLock.name == self.name)
+                select(LeaderLock.holder, LeaderLock.expires_at, LeaderLock.heartbeat_at).where(
+                    LeaderLock.name == self.name
+                )
             ).one_or_none()
         if row is None or row.expires_at <= utcnow():
             return None
-        return Leader(row.holder, row.expires_at)
+        return Leader(row.holder, row.expires_at, row.heartbeat_at)
 
     def close(self) -> None:
         """Nothing to close: the engine belongs to the caller."""

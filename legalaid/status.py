@@ -20,6 +20,7 @@ from legalaid.config import mask_url
 from legalaid.leader import current_leader
 from legalaid.mail.transports import greet_smtp
 from legalaid.mail.views import status_report
+from legalaid.models import JobRun
 from legalaid.models.reports import REPORT_FAILED, ReportRun
 from legalaid.redis_client import RedisError, broker_queues
 from legalaid.runtime import Runtime
@@ -28,6 +29,10 @@ from legalaid.runtime import Runtime
 STUCK_AFTER = timedelta(minutes=15)
 # The heartbeat runs every minute; this long without one means no worker is taking tasks.
 HEARTBEAT_STALE_AFTER = timedelta(minutes=5)
+# A scheduler that took the lead this recently may not have had its first heartbeat run yet: its first
+# tick fires at the next minute's start, and the worker may still be starting. Until then the jobs check
+# says "starting" instead of asking whether a worker runs.
+STARTING_GRACE = timedelta(minutes=3)
 
 
 @dataclass
@@ -58,9 +63,15 @@ def collect_status(
     ``scheduled_jobs``: the job ids of the schedule table, so that a job that never ran is listed too.
     """
     database = check_database(rt)
-    checks = [database, check_broker(rt, queues), check_smtp(rt), check_scheduler(rt, now)]
+    scheduler = check_scheduler(rt, now)
+    checks = [database, check_broker(rt, queues), check_smtp(rt), scheduler]
     if database.ok:
-        checks += [check_outbox(rt, now), check_jobs(rt, now, scheduled_jobs=scheduled_jobs)]
+        since = scheduler.detail.get("since") if scheduler.ok else None
+        leading_since = datetime.fromisoformat(since) if isinstance(since, str) else None
+        checks += [
+            check_outbox(rt, now),
+            check_jobs(rt, now, scheduled_jobs=scheduled_jobs, leading_since=leading_since),
+        ]
     return StatusReport(checks)
 
 
@@ -151,6 +162,7 @@ def check_scheduler(rt: Runtime, now: datetime) -> Check:
             "holder": leader.holder,
             "renewed_at": renewed_at.isoformat(),
             "expires_at": leader.expires_at.isoformat(),
+            "since": leader.since.isoformat() if leader.since else None,
         },
     )
 
@@ -171,7 +183,12 @@ def check_outbox(rt: Runtime, now: datetime) -> Check:
     return Check("outbox", not problems, "; ".join([summary, *problems]), report)
 
 
-def check_jobs(rt: Runtime, now: datetime, *, scheduled_jobs: Sequence[str] = ()) -> Check:
+def check_jobs(
+    rt: Runtime, now: datetime, *, scheduled_jobs: Sequence[str] = (), leading_since: datetime | None = None
+) -> Check:
+    """The last run of every job, and what needs a person: failed runs and reports, dead or stuck ticks,
+    a heartbeat missing or late. ``leading_since``: when the present scheduler took the lead; within
+    STARTING_GRACE of it a missing or late heartbeat is "starting", not a problem."""
     with rt.sessions() as session:
         runs = jobs.last_runs(session)
         # Reports whose last attempt failed (the daily reports job tries them again).
@@ -196,7 +213,10 @@ def check_jobs(rt: Runtime, now: datetime, *, scheduled_jobs: Sequence[str] = ()
     ]
     problems += tick_problems
     heartbeat = next((run for run in runs if run.job == "heartbeat"), None)
-    if heartbeat is None:
+    starting = _starting(now, leading_since, heartbeat)
+    if starting is not None:
+        ...  # the first heartbeat of a scheduler that just took the lead is not late yet
+    elif heartbeat is None:
         problems.append("no heartbeat has run yet: is a worker running?")
     elif now - heartbeat.scheduled_for > HEARTBEAT_STALE_AFTER:
         minutes = int((now - heartbeat.scheduled_for).total_seconds() // 60)
@@ -209,7 +229,20 @@ def check_jobs(rt: Runtime, now: datetime, *, scheduled_jobs: Sequence[str] = ()
     )
     if never:
         summary = ", ".join(filter(None, [summary, f"not run yet: {', '.join(never)}"]))
+    if starting is not None:
+        summary = "; ".join(filter(None, [starting, summary]))
     return Check("jobs", not problems, "; ".join([summary or "no runs yet", *problems]), detail)
+
+
+def _starting(now: datetime, leading_since: datetime | None, heartbeat: JobRun | None) -> str | None:
+    """The "starting: …" note while a scheduler that took the lead less than STARTING_GRACE ago has had
+    no heartbeat run since (a fresh ``serve``, or one restarted after a stop); None otherwise."""
+    if leading_since is None or now - leading_since >= STARTING_GRACE:
+        return None
+    if heartbeat is not None and heartbeat.scheduled_for >= leading_since:
+        return None
+    ago = max((now - leading_since).total_seconds(), 0)
+    return f"starting: the scheduler took the lead {ago:.0f} s ago, its first heartbeat is due in a minute"
 
 
 def _ago(seconds: float) -> str:

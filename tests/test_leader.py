@@ -111,3 +111,23 @@ def test_an_unreachable_redis_is_a_lost_lock_not_a_crash() -> None:
         lock.release("a")
     finally:
         lock.close()
+
+
+def test_the_lock_says_since_when_its_holder_leads(make_lock: LockFactory) -> None:
+    """``since`` is when the holder took the lock (``legalaid status`` gives a fresh scheduler a grace for
+    its first heartbeat): renewing or acquiring it again keeps it, a takeover starts it anew."""
+    lock = make_lock(0.6)
+    before = utcnow()
+    assert lock.acquire("a")
+    leader = lock.current()
+    assert leader is not None and leader.since is not None
+    since = leader.since
+    assert before - timedelta(seconds=1) <= since <= utcnow()
+    time.sleep(0.05)
+    assert lock.renew("a") and lock.acquire("a")
+    again = lock.current()
+    assert again is not None and again.since == since
+    time.sleep(0.7)  # a expires; b takes over
+    assert lock.acquire("b")
+    taken = lock.current()
+    assert taken is not None and taken.holder == "b" and taken.since is not None and taken.since > since

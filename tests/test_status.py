@@ -24,6 +24,7 @@ from legalaid.leader import make_leader_lock
 from legalaid.mail import enqueue
 from legalaid.models import JobRun, LeaderLock, OutboxMessage, utcnow
 from legalaid.runtime import Runtime, build_runtime
+from legalaid.status import STARTING_GRACE
 
 
 def _status(capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, dict[str, Any]]]:
@@ -160,14 +161,46 @@ def _tick(
 
 @pytest.fixture
 def healthy(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> Runtime:
-    """The embedded installation with a leader that just renewed its lock and a heartbeat a minute ago."""
+    """The embedded installation with a leader that took the lock an hour ago and just renewed it, and a
+    heartbeat a minute ago."""
     monkeypatch.setenv("LEGALAID_DATA_DIR", str(rt.settings.data_dir))
     rt.settings.broker_folder.mkdir(parents=True)
     lock = make_leader_lock(rt.settings, rt.engine)
     assert lock.acquire("host:123:abc")
     lock.close()
+    _lead_since(rt, minutes_ago=60)
     _tick(rt, "heartbeat", minutes_ago=1)
     return rt
+
+
+def _lead_since(rt: Runtime, *, minutes_ago: float) -> None:
+    """The leader took the lock ``minutes_ago`` (the database lock's row records it in heartbeat_at)."""
+    with rt.transaction() as session:
+        session.execute(update(LeaderLock).values(heartbeat_at=utcnow() - timedelta(minutes=minutes_ago)))
+
+
+@pytest.mark.parametrize("last_heartbeat", [None, 10], ids=["fresh installation", "restarted after a stop"])
+def test_a_scheduler_that_just_took_the_lead_is_starting_not_a_failure(
+    healthy: Runtime, capsys: pytest.CaptureFixture[str], last_heartbeat: int | None
+) -> None:
+    """``serve``'s first minute: the leader has not had its first heartbeat run yet. That is "starting"
+    (exit 0) for STARTING_GRACE from the time it took the lead; after that, a missing heartbeat fails."""
+    with healthy.transaction() as session:
+        session.execute(delete(JobRun).where(JobRun.job == "heartbeat"))
+    if last_heartbeat is not None:
+        _tick(healthy, "heartbeat", minutes_ago=last_heartbeat)
+    _lead_since(healthy, minutes_ago=0.5)
+    code, checks = _status(capsys)
+    assert code == 0, checks
+    assert str(checks["jobs"]["summary"]).startswith("starting: the scheduler took the lead 30 s ago")
+    assert main(["status"]) == 0
+    assert "ok   jobs" in capsys.readouterr().out
+
+    _lead_since(healthy, minutes_ago=STARTING_GRACE.total_seconds() / 60 + 0.5)
+    code, checks = _status(capsys)
+    assert code == 1 and not checks["jobs"]["ok"]
+    assert "is a worker running?" in str(checks["jobs"]["summary"])
+    assert "starting" not in str(checks["jobs"]["summary"])
 
 
 def test_all_green_names_the_leader_its_last_renewal_and_every_scheduled_job(
