@@ -292,6 +292,19 @@ def days_text(days_left: int, locale: str) -> str:
     return f"{count} {unit} left" if days_left > 0 else f"{count} {unit} overdue"
 
 
+CATCH_UP = {
+    "zh_CN": {REMINDER: "（补发提醒）", ESCALATION: "（补发督办）"},
+    "en": {REMINDER: " (catch-up)", ESCALATION: " (catch-up)"},
+}
+
+
+def item_days(item: DueItem, as_of: date, locale: str) -> str:
+    """The digest's days column: ``days_text``, and for a catch-up item the marker that says so
+    (逾期68天（补发提醒）, 68 days overdue (catch-up))."""
+    text = days_text(item.days_left(as_of), locale)
+    return text + CATCH_UP[locale][item.level] if item.catch_up else text
+
+
 def urgency(item: DueItem, as_of: date) -> tuple[int, str, str]:
     """Sort key: most overdue first, then least time left, then case number and rule."""
     return item.days_left(as_of), item.case_no, item.rule
@@ -325,12 +338,14 @@ def render_digest(
                 "applicant": shorten_name(u.item.applicant),
                 "due": rules[u.item.rule].title(locale),
                 "deadline": format_date(u.item.deadline, locale),
-                "days": days_text(u.item.days_left(as_of), locale),
+                "days": item_days(u.item, as_of, locale),
                 "for_whom": ROLE_LABELS[locale][u.unreachable.role],
                 "reason": u.unreachable.describe(locale),
             }
             for u in reports
         ],
+        # The templates explain the catch-up marker once, under the table, when a line carries it.
+        "catch_up": any(item.catch_up for item, _ in ordered) or any(u.item.catch_up for u in reports),
     }
     return render_email(f"{digest.kind}_digest", context, locale=locale)
 
@@ -353,7 +368,7 @@ def _line(
         "applicant": shorten_name(item.applicant),
         "due": rule.title(locale),
         "deadline": format_date(item.deadline, locale),
-        "days": days_text(item.days_left(as_of), locale),
+        "days": item_days(item, as_of, locale),
         "responsible": responsible,
         "role": ROLE_LABELS[locale][role],
     }

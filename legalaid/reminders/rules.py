@@ -163,6 +163,53 @@ def pending(
     return result
 
 
+def last_overdue_anchor(rule: Rule, calendar: WorkCalendar, on: date) -> date:
+    """The latest anchor date whose deadline is before ``on``: a case with an anchor on or before it, still
+    open on ``on``, is overdue (deadlines never go back as the anchor moves on)."""
+    anchor = on - timedelta(days=rule.days + 1)
+    for _ in range(2 * MAX_SHIFT_DAYS):
+        if rule.deadline(anchor, calendar) < on:
+            return anchor
+        anchor -= timedelta(days=1)
+    return anchor  # pragma: no cover - only a calendar of endless days off gets here
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUp:
+    """The catch-up of one rule on one day: cases whose anchor is on or before ``last_anchor`` had every
+    threshold of the rule fall before the lookback window (a first import, a scan that was down), so the
+    daily scan will never send them; if still open they are sent once, at ``level``'s last threshold."""
+
+    level: str
+    threshold: int
+    superseded: tuple[int, ...]
+    last_anchor: date
+
+
+def catch_up(rule: Rule, calendar: WorkCalendar, *, as_of: date, lookback_days: int) -> CatchUp | None:
+    """The rule's catch-up on ``as_of``, or None for a rule with a fixed date (a hearing or a limitation
+    date that has passed is not overdue work) or without thresholds.
+
+    The level is the highest the item has reached: every threshold is past, so an escalation's day has
+    passed too when the rule has one. Its last threshold is what the ledger records, so neither the
+    catch-up nor the daily scan sends the item again for that anchor; an item whose last threshold was
+    sent already (the ledger holds it) is not caught up.
+    """
+    if not rule.enabled or rule.deadline_kind != "period":
+        return None
+    levels = [level for level in LEVELS if rule.offsets(level)]
+    if not levels:
+        return None
+    offsets = rule.offsets(levels[-1])
+    threshold = max(offsets)  # the rule's latest threshold: escalations come after every reminder
+    oldest = as_of - timedelta(days=lookback_days)
+    # The latest threshold's day (a period's threshold is sent on its own day) before the window:
+    # deadline + threshold < oldest.
+    last_anchor = last_overdue_anchor(rule, calendar, oldest - timedelta(days=threshold))
+    earlier = tuple(offset for offset in offsets if offset < threshold)
+    return CatchUp(levels[-1], threshold, earlier, last_anchor)
+
+
 # Loading -------------------------------------------------------------------------------------------------
 
 

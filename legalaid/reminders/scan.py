@@ -42,7 +42,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from legalaid.calendar import WorkCalendar
 from legalaid.models import Case, ReminderSent
 from legalaid.models.enums import CaseType, Decision
-from legalaid.reminders.rules import LEVELS, Pending, Rule, pending
+from legalaid.reminders.rules import LEVELS, CatchUp, Pending, Rule, catch_up, pending
 
 
 @dataclass(frozen=True)
@@ -153,6 +153,8 @@ class DueItem(NamedTuple):
     threshold: int
     superseded: tuple[int, ...]
     key: str  # the item's identity: ``<rule>:<case_no>:<anchor>:<threshold>``
+    # Sent by the catch-up: every threshold fell before the lookback window, the step is still open.
+    catch_up: bool = False
 
     def days_left(self, as_of: date) -> int:
         """Days from ``as_of`` to the deadline: negative when overdue."""
@@ -160,8 +162,8 @@ class DueItem(NamedTuple):
 
 
 _Row = tuple[int, int, str, str, int | None, date | None]
-# rule, level, deadline, threshold, superseded thresholds, key with %s for the case number
-_PerAnchor = tuple[str, str, date, int, tuple[int, ...], str]
+# rule, level, deadline, threshold, superseded thresholds, key with %s for the case number, catch-up
+_PerAnchor = tuple[str, str, date, int, tuple[int, ...], str, bool]
 FETCH_BATCH = 10_000
 
 
@@ -188,6 +190,15 @@ class _Part:
     rule: Rule
     level: str
     pending: dict[date, Pending]
+    catch_up: CatchUp | None = None  # a catch-up part: its anchors are any date up to a last one
+
+    def per_anchor(self, anchor: date, calendar: WorkCalendar) -> _PerAnchor:
+        """A catch-up row's values, worked out when its anchor is first met (they are few)."""
+        assert self.catch_up is not None
+        due = self.catch_up
+        deadline = self.rule.deadline(anchor, calendar)
+        key = f"{self.rule.id}:%s:{anchor.isoformat()}:{due.threshold}"
+        return (self.rule.id, self.level, deadline, due.threshold, due.superseded, key, True)
 
 
 @dataclass(frozen=True)
@@ -196,6 +207,7 @@ class Selection:
 
     statement: CompoundSelect[*_Row] | Select[*_Row] | None
     parts: tuple[_Part, ...]
+    calendar: WorkCalendar | None = None  # for the catch-up rows' deadlines
 
     def count_statement(self) -> Select[int]:
         """``SELECT count(*)`` of the same due set (what the benchmark calls the floor)."""
@@ -217,6 +229,7 @@ class Selection:
                     due.threshold,
                     due.superseded,
                     f"{part.rule.id}:%s:{anchor.isoformat()}:{due.threshold}",
+                    False,
                 )
                 for anchor, due in part.pending.items()
             }
@@ -231,11 +244,16 @@ class Selection:
                 items.extend(self._items(rows, per_anchor))
         return items
 
-    @staticmethod
-    def _items(rows: Sequence[Row[*_Row]], per_anchor: list[dict[date, _PerAnchor]]) -> Iterator[DueItem]:
+    def _items(
+        self, rows: Sequence[Row[*_Row]], per_anchor: list[dict[date, _PerAnchor]]
+    ) -> Iterator[DueItem]:
         for part_no, case_id, case_no, applicant, lawyer_id, anchor in rows:
-            assert anchor is not None  # the WHERE clause holds it IN a list of dates
-            rule, level, deadline, threshold, superseded, key = per_anchor[part_no][anchor]
+            assert anchor is not None  # the WHERE clause holds it IN a list of dates, or up to a date
+            values = per_anchor[part_no].get(anchor)
+            if values is None:  # a catch-up part's anchor, met for the first time
+                assert self.calendar is not None
+                values = per_anchor[part_no][anchor] = self.parts[part_no].per_anchor(anchor, self.calendar)
+            rule, level, deadline, threshold, superseded, key, caught_up = values
             yield DueItem(
                 rule,
                 level,
@@ -248,13 +266,21 @@ class Selection:
                 threshold,
                 superseded,
                 key % case_no,
+                caught_up,
             )
 
 
 def select_due(
     rules: Sequence[Rule], calendar: WorkCalendar, *, as_of: date, lookback_days: int
 ) -> Selection:
-    """Build the due-item query for ``as_of`` (the calendar part runs here, the SQL part not yet)."""
+    """Build the due-item query for ``as_of`` (the calendar part runs here, the SQL part not yet).
+
+    Besides the thresholds in the lookback window, each rule with a period deadline has a catch-up part
+    (``rules.catch_up``): the open cases whose anchor is before every date the window covers, whose
+    thresholds all fell before it, and whose last threshold the ledger does not hold. It is a range on
+    the same anchor column with the same conditions and anti-join: what it reads is the open cases, not
+    the finished ones, and once sent an item is in the ledger and never read back into a scan's items.
+    """
     parts: list[_Part] = []
     selects = []
     for rule in rules:
@@ -269,15 +295,25 @@ def select_due(
                 by_threshold[item.threshold].append(anchor)
             for threshold, anchors in sorted(by_threshold.items()):
                 for branch in BRANCHES[rule.id]:
-                    selects.append(_branch_select(part_no, rule.id, level, branch, threshold, anchors))
+                    within = branch.anchor.in_(sorted(anchors))
+                    selects.append(_branch_select(part_no, rule.id, level, branch, threshold, within))
+        overdue = catch_up(rule, calendar, as_of=as_of, lookback_days=lookback_days)
+        if overdue is not None:
+            part_no = len(parts)
+            parts.append(_Part(rule, overdue.level, {}, overdue))
+            for branch in BRANCHES[rule.id]:
+                before = branch.anchor <= overdue.last_anchor
+                selects.append(
+                    _branch_select(part_no, rule.id, overdue.level, branch, overdue.threshold, before)
+                )
     if not selects:
         return Selection(None, ())
     statement = selects[0] if len(selects) == 1 else selects[0].union_all(*selects[1:])
-    return Selection(statement, tuple(parts))
+    return Selection(statement, tuple(parts), calendar)
 
 
 def _branch_select(
-    part_no: int, rule_id: str, level: str, branch: Branch, threshold: int, anchors: list[date]
+    part_no: int, rule_id: str, level: str, branch: Branch, threshold: int, anchors: ColumnElement[bool]
 ) -> Select[*_Row]:
     anchor = branch.anchor
     handled = exists().where(
@@ -296,7 +332,7 @@ def _branch_select(
         Case.applicant,
         Case.lawyer_id,
         anchor.label("anchor"),
-    ).where(anchor.in_(sorted(anchors)), *branch.conditions, ~handled)
+    ).where(anchors, *branch.conditions, ~handled)
 
 
 def due_items(

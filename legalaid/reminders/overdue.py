@@ -1,0 +1,158 @@
+"""Overdue work on a day: the items whose deadline has passed and whose step is still open.
+
+One definition serves two readers: the annual and quarterly reports count these items
+(``legalaid.reports.timeliness.overdue_at``) and ``legalaid reminders overdue`` lists them, grouped by the
+person who must act; both build their SQL from ``overdue_conditions``, so the list and the report's
+逾期未办 figures cannot disagree.
+
+An item is overdue on ``on`` when its rule has a period deadline (a hearing or a limitation date that has
+passed is not overdue work), its anchor is on or before the last anchor whose deadline is before ``on``
+(``rules.last_overdue_anchor``), and the rule's "open while" conditions (``scan.BRANCHES``) held on that
+day: each dated step is seen as it stood then (a step recorded later is treated as not yet done). The
+latest progress and the next hearing are kept only as their latest value: a case whose value is later
+than the day is left out of the rules that look at it, since what it was on the day is not known.
+
+Whether an item was already reminded plays no part: this is the list of what is late, not of what to
+send (the daily scan and its catch-up decide that, with the ledger).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, NamedTuple
+
+from sqlalchemy import ColumnClause, ColumnElement, String, and_, case, literal, null, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql import operators, visitors
+from sqlalchemy.sql.elements import BinaryExpression, Null
+
+from legalaid.calendar import WorkCalendar
+from legalaid.models import Case, Person
+from legalaid.models.cases import CASE_DATE_FIELDS
+from legalaid.reminders.rules import Rule, last_overdue_anchor
+from legalaid.reminders.scan import BRANCHES
+
+# Dates a case keeps only the latest value of: what they were on an earlier day is not known.
+_MOVING = ("last_progress_on", "next_hearing_on", "limitation_on")
+
+Anchor = InstrumentedAttribute[date | None] | InstrumentedAttribute[date]
+
+
+def overdue_rules(rules: Mapping[str, Rule]) -> list[str]:
+    """The rules whose items can be overdue: enabled, with a period deadline."""
+    return [rule.id for rule in rules.values() if rule.enabled and rule.deadline_kind == "period"]
+
+
+def _as_it_stood(on: date) -> dict[Any, ColumnElement[Any]]:
+    """Each dated step as it stood on ``on`` (a later date: not yet), and the decision with its date."""
+    table = Case.__table__
+    stood: dict[Any, ColumnElement[Any]] = {
+        table.c[name]: case((table.c[name] <= on, table.c[name]), else_=null())
+        for name in CASE_DATE_FIELDS
+        if name not in _MOVING
+    }
+    stood[table.c.decision] = case((table.c.decided_on <= on, table.c.decision), else_=null())
+    return stood
+
+
+def overdue_conditions(
+    rules: Mapping[str, Rule], calendar: WorkCalendar, *, on: date
+) -> dict[str, list[tuple[Anchor, ColumnElement[bool]]]]:
+    """Rule id → for each of its branches, the anchor column and the condition of an item overdue and
+    open on ``on`` (the branches of a rule exclude each other: a case is overdue once per rule)."""
+    stood = _as_it_stood(on)
+    table = Case.__table__
+    dated = {table.c[name] for name in CASE_DATE_FIELDS if name not in _MOVING}
+
+    def then(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        def swap(element: Any, **_kw: Any) -> Any:
+            # "Step not done" and "step done", the rules' usual tests, in their cheap form: a row runs
+            # through these a dozen times, and a CASE costs more than a comparison.
+            if (
+                isinstance(element, BinaryExpression)
+                and element.left in dated
+                and isinstance(element.right, Null)
+            ):
+                column = element.left
+                if element.operator is operators.is_:
+                    return or_(column.is_(None), column > on).self_group()
+                if element.operator is operators.is_not:
+                    return (column <= on).self_group()
+            return stood.get(element)
+
+        options: dict[str, Any] = {}
+        return visitors.replacement_traverse(condition, options, swap)
+
+    def known(*conditions: ColumnElement[Any]) -> list[ColumnElement[bool]]:
+        """A moving date later than ``on`` hides what it was then (an older progress, say): such a case
+        is left out of the rule rather than guessed at."""
+        used = {e for c in conditions for e in visitors.iterate(c) if isinstance(e, ColumnClause)}
+        return [
+            or_(table.c[name].is_(None), table.c[name] <= on) for name in _MOVING if table.c[name] in used
+        ]
+
+    found: dict[str, list[tuple[Anchor, ColumnElement[bool]]]] = {}
+    for rule_id in overdue_rules(rules):
+        latest = last_overdue_anchor(rules[rule_id], calendar, on)
+        found[rule_id] = [
+            (
+                branch.anchor,
+                and_(
+                    branch.anchor <= latest,
+                    *(then(c) for c in branch.conditions),
+                    *known(branch.anchor <= latest, *branch.conditions),
+                ),
+            )
+            for branch in BRANCHES[rule_id]
+        ]
+    return found
+
+
+class OverdueItem(NamedTuple):
+    """One overdue open item and the person who must act on it."""
+
+    rule: str
+    case_no: str
+    anchor: date
+    deadline: date
+    days_overdue: int
+    role: str  # the rule's first ``remind`` role: lawyer, center_staff, center_head
+    person: str  # the lawyer's code for a lawyer's rule ("" when the case has none); else the role
+    person_name: str
+
+
+def overdue_items(
+    session: Session, rules: Mapping[str, Rule], calendar: WorkCalendar, *, on: date
+) -> list[OverdueItem]:
+    """Every item overdue and open on ``on``, sorted by person, then most overdue first."""
+    # One SELECT per rule and branch, each with the branch's own anchor column, in one UNION ALL.
+    selects = [
+        select(
+            literal(rule_id, String).label("rule"),
+            Case.case_no,
+            anchor.label("anchor"),
+            Person.code,
+            Person.name,
+        )
+        .select_from(Case)
+        .outerjoin(Person, Person.id == Case.lawyer_id)
+        .where(condition)
+        for rule_id, branches in overdue_conditions(rules, calendar, on=on).items()
+        for anchor, condition in branches
+    ]
+    if not selects:
+        return []
+    statement = selects[0] if len(selects) == 1 else selects[0].union_all(*selects[1:])
+    items = []
+    for rule_id, case_no, anchor, code, name in session.execute(statement):
+        assert anchor is not None  # the condition holds it on or before a date
+        rule = rules[rule_id]
+        deadline = rule.deadline(anchor, calendar)
+        role = "lawyer" if "lawyer" in rule.remind else rule.remind[0]
+        person, person_name = (code or "", name or "") if role == "lawyer" else (role, "")
+        items.append(
+            OverdueItem(rule_id, case_no, anchor, deadline, (on - deadline).days, role, person, person_name)
+        )
+    items.sort(key=lambda item: (item.role != "lawyer", item.person, -item.days_overdue, item.case_no))
+    return items
