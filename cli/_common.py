@@ -19,12 +19,15 @@ from cli._console import Text, console, err_console
 from legalaid.errors import UserError
 
 if TYPE_CHECKING:
+    from legalaid.config import Settings
     from legalaid.runtime import Runtime
 
 __all__ = [
     "console",
     "err_console",
     "fail",
+    "missing_database",
+    "no_database",
     "one_line",
     "output_folder",
     "parse_date_option",
@@ -40,14 +43,41 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def runtime() -> Runtime:
-    """The process's runtime, built on first use so ``--help`` needs no database."""
+def runtime(*, create: bool = False) -> Runtime:
+    """The process's runtime, built on first use so ``--help`` needs no database.
+
+    SQLite creates its file (and make_engine its folder) on first use: only ``create`` (``db upgrade``)
+    may. Any other command on a database that does not exist yet is one line saying how to create it, and
+    leaves nothing behind: a command that only reads (``status``, ``jobs status``, ``report runs``) never
+    writes a file.
+    """
+    from legalaid.config import load_settings
     from legalaid.runtime import build_runtime
 
     global _runtime
     if _runtime is None:
-        _runtime = build_runtime()
+        settings = load_settings()
+        if not create and (missing := missing_database(settings)) is not None:
+            raise UserError(no_database(missing))
+        _runtime = build_runtime(settings)
     return _runtime
+
+
+def missing_database(settings: Settings) -> Path | None:
+    """The SQLite file the settings name, when it does not exist yet; None for PostgreSQL (or an
+    in-memory SQLite), whose server says itself what is missing."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.resolved_database_url)
+    name = url.database
+    if url.get_backend_name() != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    path = Path(name)
+    return None if path.exists() else path
+
+
+def no_database(path: Path) -> str:
+    return f"no database yet ({path}): run `legalaid db upgrade` first"
 
 
 def reset_runtime() -> None:

@@ -15,7 +15,7 @@ def upgrade() -> None:
     """Create the tables or bring them to the newest version; safe to run again."""
     from legalaid import migrate
 
-    rt = runtime()
+    rt = runtime(create=True)
     migrate.upgrade(rt.engine)
     console.print(
         f"database {mask_url(rt.settings.resolved_database_url)} is at revision {migrate.head_revision()}"

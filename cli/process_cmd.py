@@ -18,6 +18,7 @@ from typing import Annotated
 
 import typer
 
+from cli._common import missing_database, no_database
 from legalaid.config import Settings, load_settings
 from legalaid.errors import UserError
 from legalaid.logs import configure_logging
@@ -89,6 +90,9 @@ def _require_current_schema(settings: Settings) -> None:
     from legalaid import migrate
     from legalaid.runtime import build_runtime
 
+    # Opening a SQLite file that does not exist would create it, empty: say so before.
+    if (missing := missing_database(settings)) is not None:
+        raise UserError(no_database(missing))
     runtime = build_runtime(settings)
     try:
         if not migrate.is_current(runtime.engine):

@@ -238,14 +238,19 @@ class DatabaseLeaderLock:
         return now + timedelta(seconds=self.ttl)
 
 
-def make_leader_lock(settings: Settings, engine: Engine, *, name: str = SCHEDULER_LOCK) -> LeaderLockBackend:
-    """The lock every scheduler of this installation shares: Redis with a Redis broker, else the database."""
+def make_leader_lock(
+    settings: Settings, engine: Engine | None, *, name: str = SCHEDULER_LOCK
+) -> LeaderLockBackend:
+    """The lock every scheduler of this installation shares: Redis with a Redis broker, else the database
+    (``engine`` may be None with Redis: ``legalaid status`` reads the lock without opening the database)."""
     if settings.uses_redis:
         return RedisLeaderLock(settings.resolved_broker_url, name=name, ttl=settings.leader_lock_ttl)
+    if engine is None:
+        raise ValueError("the database leader lock needs the database's engine")
     return DatabaseLeaderLock(engine, name=name, ttl=settings.leader_lock_ttl)
 
 
-def current_leader(settings: Settings, engine: Engine, *, name: str = SCHEDULER_LOCK) -> Leader | None:
+def current_leader(settings: Settings, engine: Engine | None, *, name: str = SCHEDULER_LOCK) -> Leader | None:
     """Who leads the schedulers now and until when, for ``legalaid status``; None when nobody does."""
     lock = make_leader_lock(settings, engine, name=name)
     try:

@@ -13,14 +13,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Engine, select, text
 
 from legalaid import jobs, migrate
-from legalaid.config import mask_url
+from legalaid.config import Settings, mask_url
 from legalaid.leader import current_leader
 from legalaid.mail.transports import greet_smtp
 from legalaid.mail.views import status_report
-from legalaid.models import JobRun
+from legalaid.models import JobRun, utcnow
 from legalaid.models.reports import REPORT_FAILED, ReportRun
 from legalaid.redis_client import RedisError, broker_queues
 from legalaid.runtime import Runtime
@@ -64,7 +64,7 @@ def collect_status(
     """
     database = check_database(rt)
     scheduler = check_scheduler(rt, now)
-    checks = [database, check_broker(rt, queues), check_smtp(rt), scheduler]
+    checks = [database, check_broker(rt.settings, queues), check_smtp(rt.settings), scheduler]
     if database.ok:
         since = scheduler.detail.get("since") if scheduler.ok else None
         leading_since = datetime.fromisoformat(since) if isinstance(since, str) else None
@@ -72,6 +72,18 @@ def collect_status(
             check_outbox(rt, now),
             check_jobs(rt, now, scheduled_jobs=scheduled_jobs, leading_since=leading_since),
         ]
+    return StatusReport(checks)
+
+
+def status_without_database(settings: Settings, *, queues: Sequence[str], missing: Path) -> StatusReport:
+    """The report when the SQLite database file does not exist yet. It is not opened (SQLite would create
+    it: ``status`` creates nothing); the parts that do not live in it are checked as usual."""
+    first = f"no database yet ({missing}): run `legalaid db upgrade` first"
+    checks = [Check("database", False, first), check_broker(settings, queues), check_smtp(settings)]
+    if settings.uses_redis:  # the leader lock lives in Redis, the database is not needed to read it
+        checks.append(_scheduler(settings, None, utcnow()))
+    else:
+        checks.append(Check("scheduler", False, "no database yet, so no scheduler has run"))
     return StatusReport(checks)
 
 
@@ -93,11 +105,11 @@ def check_database(rt: Runtime) -> Check:
     return Check("database", True, f"{url}: schema {current}", {"revision": current})
 
 
-def check_broker(rt: Runtime, queues: Sequence[str]) -> Check:
-    url = rt.settings.resolved_broker_url
-    if rt.settings.uses_redis:
+def check_broker(settings: Settings, queues: Sequence[str]) -> Check:
+    url = settings.resolved_broker_url
+    if settings.uses_redis:
         return _redis_broker(url, queues)
-    return _filesystem_broker(rt.settings.broker_folder, queues)
+    return _filesystem_broker(settings.broker_folder, queues)
 
 
 def _redis_broker(url: str, queues: Sequence[str]) -> Check:
@@ -126,8 +138,7 @@ def _filesystem_broker(folder: Path, queues: Sequence[str]) -> Check:
     return Check("broker", True, f"filesystem:// {folder}: {_depths(depths)}", {"queues": depths})
 
 
-def check_smtp(rt: Runtime) -> Check:
-    settings = rt.settings
+def check_smtp(settings: Settings) -> Check:
     if settings.mail_transport != "smtp":
         where = f" in {settings.mail_dir}" if settings.mail_transport == "file" else ""
         return Check("smtp", True, f"mail transport is {settings.mail_transport}{where}")
@@ -142,8 +153,13 @@ def check_smtp(rt: Runtime) -> Check:
 
 
 def check_scheduler(rt: Runtime, now: datetime) -> Check:
+    return _scheduler(rt.settings, rt.engine, now)
+
+
+def _scheduler(settings: Settings, engine: Engine | None, now: datetime) -> Check:
+    """The leader lock's holder; ``engine`` None: the lock is in Redis and the database is not opened."""
     try:
-        leader = current_leader(rt.settings, rt.engine)
+        leader = current_leader(settings, engine)
     except Exception as exc:  # the lock lives in Redis or the database, either may be what is down
         return Check("scheduler", False, f"leader lock unreadable: {_first_line(exc)}")
     if leader is None or leader.expires_at <= now:
@@ -152,7 +168,7 @@ def check_scheduler(rt: Runtime, now: datetime) -> Check:
         )
     left = (leader.expires_at - now).total_seconds()
     # The leader's heartbeat is its renewal of the lock (every ttl/3), which sets the expiry to now + ttl.
-    renewed_at = leader.expires_at - timedelta(seconds=rt.settings.leader_lock_ttl)
+    renewed_at = leader.expires_at - timedelta(seconds=settings.leader_lock_ttl)
     ago = max((now - renewed_at).total_seconds(), 0)
     return Check(
         "scheduler",
