@@ -78,6 +78,8 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json({**result.as_dict(), "notices_queued": queued, "notice_problems": problems})
             return
+        for line in result.notes:  # a title above the header, skipped
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
         console.print(result.summary(), markup=False, highlight=False, soft_wrap=True)
         if queued:
             console.print(f"{queued} notice{'s' if queued > 1 else ''} queued for delivery", highlight=False)

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
 from sqlalchemy import text
 
 from legalaid.importing import import_file, kind_headers, write_csv, write_xlsx
@@ -117,6 +118,25 @@ def write_file(
         write_xlsx(path, headers, rows)
     else:
         write_csv(path, headers, rows, encoding=fmt)
+    return path
+
+
+def write_titled_xlsx(
+    path: Path, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], *, blank_rows: int = 1
+) -> Path:
+    """A workbook as a case system or a hand-kept sheet exports it: a title merged across the header's
+    width on row 1, ``blank_rows`` empty rows, then the header and ``rows``."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append([title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    for _ in range(blank_rows):
+        sheet.append([None])
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append(list(row))
+    workbook.save(path)
     return path
 
 

@@ -170,9 +170,6 @@ BAD_ROWS = [
     ),
     pytest.param("firms", "", ["1:-: empty file: no header row"], id="empty-file"),
     pytest.param("firms", "\n\n", ["1:-: empty file"], id="blank-file"),
-    pytest.param(
-        "firms", "\n" + FIRMS_HEADER + GOOD_FIRM, ["1:-: row 1 must be the header row"], id="title-row"
-    ),
     pytest.param("firms", b"%PDF-1.4\n...", ["1:-: not a CSV or XLSX file: a PDF document"], id="pdf"),
     pytest.param(
         "firms",
@@ -184,13 +181,19 @@ BAD_ROWS = [
     pytest.param(
         "firms",
         FIRMS_HEADER.encode() + b"F09,\xff\xfe\xfa,law_firm,,,\n",
-        ["2:-: not UTF-8 or GB18030 text: undecodable byte 0xff on line 2"],
+        [
+            "2:-: not UTF-8 or GB18030 text (undecodable byte 0xff on line 2); "
+            "save it as UTF-8 (CSV UTF-8 in Excel) or as .xlsx"
+        ],
         id="undecodable",
     ),
     pytest.param(
         "firms",
         b"\xef\xbb\xbf" + FIRMS_HEADER.encode() + "F09,某所,law_firm,,,\n".encode("gb18030"),
-        ["2:-: not UTF-8 with BOM text: undecodable byte 0xcb on line 2"],
+        [
+            "2:-: not UTF-8 with BOM text (undecodable byte 0xcb on line 2); "
+            "save it as UTF-8 (CSV UTF-8 in Excel) or as .xlsx"
+        ],
         id="bom-but-not-utf8",
     ),
 ]

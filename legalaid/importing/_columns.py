@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, Literal
 
 from legalaid.importing._errors import ErrorLog, ImportFailed
@@ -46,6 +47,14 @@ class KindSpec:
     def headers(self, *, chinese: bool = False) -> list[str]:
         return [c.zh if chinese else c.name for c in self.columns]
 
+    def column_named(self, header: str) -> Column | None:
+        """The column a header names, in English (any case, spaces or dashes for ``_``) or in Chinese."""
+        return self._by_name.get(_normal(header))
+
+    @cached_property
+    def _by_name(self) -> dict[str, Column]:
+        return {_normal(c.name): c for c in self.columns} | {c.zh: c for c in self.columns}
+
 
 @dataclass
 class Layout:
@@ -61,7 +70,7 @@ class Layout:
 
 @dataclass
 class ParsedRow:
-    number: int  # the spreadsheet row, the header being row 1
+    number: int  # the spreadsheet's row (the header is row 1 unless a title stands above it)
     values: dict[str, Any] = field(default_factory=dict)
 
 
@@ -76,19 +85,19 @@ def map_headers(sheet: Sheet, spec: KindSpec, log: ErrorLog) -> Layout:
     knowing their columns.
     """
     problems_before = len(log)
-    by_name = {_normal(c.name): c for c in spec.columns} | {c.zh: c for c in spec.columns}
+    at = sheet.header_row
     layout = Layout(columns=[], position={}, header={})
     chinese = 0
     for index, header in enumerate(sheet.headers):
         if not header:
             continue
-        column = by_name.get(_normal(header))
+        column = spec.column_named(header)
         if column is None:
             expected = ", ".join(f"{c.name}/{c.zh}" for c in spec.columns)
-            log.add(1, header, f"unknown column (the columns of {spec.kind}: {expected})", position=index)
+            log.add(at, header, f"unknown column (the columns of {spec.kind}: {expected})", position=index)
         elif column.name in layout.position:
             first = layout.header[column.name]
-            log.add(1, header, f"column given twice (also as {first!r})", position=index)
+            log.add(at, header, f"column given twice (also as {first!r})", position=index)
         else:
             layout.columns.append(column)
             layout.position[column.name] = index
@@ -98,7 +107,7 @@ def map_headers(sheet: Sheet, spec: KindSpec, log: ErrorLog) -> Layout:
     for column in spec.columns:
         if column.required and column.name not in layout.position:
             name, other = (column.zh, column.name) if in_chinese else (column.name, column.zh)
-            log.add(1, name, f"missing required column ({name} or {other})", position=len(sheet.headers))
+            log.add(at, name, f"missing required column ({name} or {other})", position=len(sheet.headers))
     if len(log) > problems_before:
         raise ImportFailed(log.lines())
     return layout

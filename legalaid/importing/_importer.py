@@ -14,10 +14,11 @@ from legalaid.errors import UserError
 from legalaid.importing._batch import Batch, Kind
 from legalaid.importing._checks import Refs, check_refs, check_unique
 from legalaid.importing._columns import Layout, ParsedRow, map_headers, parse_rows
-from legalaid.importing._errors import ErrorLog
+from legalaid.importing._errors import NO_COLUMN, ErrorLog
+from legalaid.importing._header import header_index, other_kind, other_kind_message, skipped_note
 from legalaid.importing._kinds import KINDS, REGISTRY
 from legalaid.importing._progress import ProgressDisplay, no_display
-from legalaid.importing._reading import read_sheet
+from legalaid.importing._reading import Sheet, read_records, tabulate
 from legalaid.importing._result import ImportResult
 from legalaid.models import ImportRecord
 from legalaid.runtime import Runtime
@@ -49,7 +50,7 @@ def import_file(
     data = _read_bytes(path)
     result = ImportResult(kind=kind, file=str(path), dry_run=dry_run)
     log = ErrorLog(result.file)
-    sheet = read_sheet(data, log)
+    sheet = _find_table(data, handler, log, result)
     layout = map_headers(sheet, handler.spec, log)
     result.rows = len(sheet.rows)
     sha256 = hashlib.sha256(data).hexdigest()
@@ -76,6 +77,21 @@ def import_file(
                 f"{path}: the database changed during the import ({reason}); run it again"
             ) from None
     return result
+
+
+def _find_table(data: bytes, handler: Kind, log: ErrorLog, result: ImportResult) -> Sheet:
+    """The file's table under its header row (found below a title if need be: the skip is noted in the
+    result); a file of another kind is refused in one line naming it."""
+    records = read_records(data, log)
+    spec = handler.spec
+    if (other := other_kind(records, spec, (kind.spec for kind in REGISTRY.values()))) is not None:
+        other_spec, match = other
+        raise log.fail(match.number, NO_COLUMN, other_kind_message(other_spec, match, spec, result.file))
+    at = header_index(records, spec)
+    sheet = tabulate(records, at, log)
+    if (note := skipped_note(records, at)) is not None:
+        result.notes.append(f"{result.file}: {note}")
+    return sheet
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -2,6 +2,8 @@
 
 The format is told by the content, not the name: a ZIP is read as XLSX, anything else as CSV text.
 CSV text is UTF-8 with a BOM, else strict UTF-8, else GB18030 (what Excel on a Chinese Windows saves).
+Any other encoding is refused in one line naming the accepted ones (see _encoding: GB18030 decodes almost
+any bytes, so a Big5 file is recognised by the rare characters its GB18030 reading is made of).
 XLSX is read from its first worksheet with openpyxl in read-only mode and *without* ``data_only``, so
 that a formula is seen as a formula: a formula cell (in the header too) is an error naming the cell, even
 when the file holds a cached value, because that value may be stale or, in files written by scripts,
@@ -20,10 +22,10 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import cast
 
+from legalaid.importing._encoding import decode
 from legalaid.importing._errors import NO_COLUMN, ErrorLog
 from legalaid.importing._values import CellValue, as_text
 from legalaid.spreadsheet import ERROR, FORMULA, ReadCell, column_letter, read_first_sheet
@@ -65,40 +67,29 @@ class Sheet:
     rows: list[tuple[int, list[CellValue | None]]]
     # Cells already reported (too large, a formula, …) that parsing must skip.
     bad_cells: set[tuple[int, int]] = field(default_factory=set)
+    header_row: int = 1  # the spreadsheet's number of the header row (a title may stand above it)
 
 
-def read_sheet(data: bytes, log: ErrorLog) -> Sheet:
-    """The file's table; a file that is no table at all raises ImportFailed, bad cells go to ``log``."""
+def read_records(data: bytes, log: ErrorLog) -> list[Record]:
+    """Every row of the file, numbered as a spreadsheet numbers it; a file that is no table at all raises
+    ImportFailed. Which row is the header is for the caller to find (see _header)."""
     for magic, what in _NOT_TABLES.items():
         if data.startswith(magic):
             raise log.fail(1, NO_COLUMN, f"not a CSV or XLSX file: {what}")
-    records = _xlsx_records(data, log) if data.startswith(_ZIP) else _csv_records(data, log)
-    return _tabulate(records, log)
+    return _xlsx_records(data, log) if data.startswith(_ZIP) else _csv_records(data, log)
 
 
-def _decode(data: bytes, log: ErrorLog) -> str:
-    if b"\x00" in data:
-        raise log.fail(1, NO_COLUMN, "not a CSV or XLSX file: binary content")
-    if data.startswith(codecs.BOM_UTF8):
-        attempts = [("UTF-8 with BOM", "utf-8", len(codecs.BOM_UTF8))]
-    else:
-        attempts = [("UTF-8", "utf-8", 0), ("GB18030", "gb18030", 0)]
-    failures: list[tuple[str, int]] = []
-    for label, encoding, start in attempts:
-        try:
-            return str(memoryview(data)[start:], encoding)
-        except UnicodeDecodeError as exc:
-            failures.append((label, start + exc.start))
-    # Report where the encoding that got furthest stopped: that is most likely the file's real one.
-    offset = max(position for _label, position in failures)
-    line = data.count(b"\n", 0, offset) + 1
-    names = " or ".join(label for label, _position in failures)
-    byte = data[offset : offset + 1].hex()
-    raise log.fail(line, NO_COLUMN, f"not {names} text: undecodable byte 0x{byte} on line {line}")
+def header_texts(cells: list[Cell]) -> list[str]:
+    """A row's cells as header names: text, ``""`` for an empty cell or a formula."""
+    return ["" if cell is None else as_text(cell).strip("\ufeff ") for cell in _plain(cells)]
+
+
+def is_blank(cells: list[Cell]) -> bool:
+    return all(cell is None for cell in cells)
 
 
 def _csv_records(data: bytes, log: ErrorLog) -> list[Record]:
-    reader = csv.reader(io.StringIO(_decode(data, log), newline=""))
+    reader = csv.reader(io.StringIO(decode(data, log), newline=""))
     records: list[Record] = []
     try:
         # A spreadsheet row is a CSV record, even one whose quoted cell spans several lines.
@@ -150,21 +141,23 @@ def _xlsx_cell(cell: ReadCell, row: int, column: int) -> Cell:
     return as_text(value)  # e.g. a timedelta from a duration format
 
 
-def _tabulate(records: Iterable[Record], log: ErrorLog) -> Sheet:
-    rows = iter(records)
-    first = next(rows, None)
-    if first is None:
+def tabulate(records: list[Record], at: int, log: ErrorLog) -> Sheet:
+    """The table whose header is ``records[at]``; the rows above it (a title) are left out, bad cells go to
+    ``log``."""
+    if not records:
         raise log.fail(1, NO_COLUMN, "empty file: no header row")
-    for index, cell in enumerate(first[1]):
+    number, first = records[at]
+    for index, cell in enumerate(first):
         if isinstance(cell, Unreadable):  # a header that is a formula: not its text, not nothing
-            log.add(1, NO_COLUMN, cell.message, position=index)
-    headers = ["" if cell is None else as_text(cell).strip("\ufeff ") for cell in _plain(first[1])]
+            log.add(number, NO_COLUMN, cell.message, position=index)
+    headers = header_texts(first)
+    rows = records[at + 1 :]
     if not any(headers):
-        rest = any(cell is not None for _number, cells in rows for cell in cells)
-        raise log.fail(1, NO_COLUMN, "row 1 must be the header row" if rest else "empty file")
-    sheet = Sheet(headers=headers, rows=[])
+        rest = any(not is_blank(cells) for _number, cells in rows)
+        raise log.fail(number, NO_COLUMN, f"row {number} must be the header row" if rest else "empty file")
+    sheet = Sheet(headers=headers, rows=[], header_row=number)
     for number, cells in rows:
-        if all(cell is None for cell in cells):
+        if is_blank(cells):
             continue
         sheet.rows.append((number, _checked(number, cells, sheet, log)))
     return sheet

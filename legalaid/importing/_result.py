@@ -39,6 +39,8 @@ class ImportResult:
     decision_changes: list[DecisionChange] = field(default_factory=list)
     dry_run: bool = False
     import_id: int | None = None  # the row in `imports`; None in a dry run or when skipped
+    # What the reader did that a user should know: a title above the header skipped (``file: …``).
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for the terminal: ``cases.csv: 165 rows, 160 inserted, 5 updated, 0 unchanged``."""
