@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING
 
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
@@ -22,8 +22,31 @@ if TYPE_CHECKING:  # the importer is loaded by the import command, not by every 
 
 __all__ = ["Table", "Text", "console", "count_bar", "err_console", "import_progress"]
 
-console = Console()
-err_console = Console(stderr=True)
+# Wide enough for any line or table the commands print, yet a number rich can lay a table out in.
+UNWRAPPED_WIDTH = 10_000
+
+
+class _Console(Console):
+    """A console that wraps to the terminal only when it writes to one.
+
+    Written to a file, a pipe or a test's capture, rich assumes 80 columns (or the width of whichever
+    terminal stdin is), wrapping lines and cutting table cells ("progres…", "2012民 …", an email body
+    broken mid-sentence): what is saved or piped to grep must be whole. There every line is printed full
+    and a table at its natural width.
+    """
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        return size if self.is_terminal else ConsoleDimensions(UNWRAPPED_WIDTH, size.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
+
+
+console = _Console()
+err_console = _Console(stderr=True)
 
 # Below this many rows an import takes a moment and a bar would only flicker.
 AUTO_MIN_ROWS = 2_000
