@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -13,7 +14,10 @@ from legalaid.config import load_settings
 if TYPE_CHECKING:
     from legalaid.reminders import Rule, RunReport
 
-app = typer.Typer(help="Follow-up reminders: run the daily scan, show the rules.", no_args_is_help=True)
+app = typer.Typer(
+    help="Follow-up reminders: run the daily scan, list what is overdue, show the rules.",
+    no_args_is_help=True,
+)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -59,8 +63,11 @@ def run(
     for problem in report.problems:
         err_console.print(f"warning: {problem}", markup=False, highlight=False, soft_wrap=True)
     rows = report.rows
+    already = _already_sent(report, rt.settings.tz)
     if as_json:
         print_json(rows)
+        if already:
+            err_console.print(already, markup=False, highlight=False, soft_wrap=True)
         return
     if rows:
         table = Table("rule", "case", "recipient", "level", "deadline", "threshold", "delivery")
@@ -72,14 +79,29 @@ def run(
                 row["recipient"] or "-",
                 row["level"],
                 row["deadline"].isoformat(),
-                threshold_label(row["threshold"]),
+                threshold_label(row["threshold"]) + (" catch-up" if row["catch_up"] else ""),
                 delivery,
             )
             table.add_row(*map(Text, cells))  # Text, not markup: a case number may hold brackets
         console.print(table)
     console.print(_summary(report), highlight=False)
+    if already:
+        console.print(already, markup=False, highlight=False, soft_wrap=True)
     if note:
         console.print(note, markup=False, highlight=False)
+
+
+def _already_sent(report: RunReport, tz: tzinfo) -> str | None:
+    """Why a scan that found nothing found nothing, when the ledger knows: the day's items went out."""
+    if report.lines or not report.sent_before:
+        return None
+    when = (
+        report.sent_before_at.astimezone(tz).isoformat(timespec="seconds") if report.sent_before_at else "?"
+    )
+    return (
+        f"nothing new: {report.sent_before} item(s) for {report.as_of.isoformat()} were sent before, "
+        f"the last at {when} (each item is sent once)"
+    )
 
 
 def _summary(report: RunReport) -> str:
@@ -95,6 +117,65 @@ def _summary(report: RunReport) -> str:
     if report.undeliverable:
         parts.append(f"{report.undeliverable} could not be delivered (reported to the center staff)")
     return "; ".join(parts)
+
+
+@app.command("overdue")
+def overdue(
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="The day, YYYY-MM-DD (default: today)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The open items past their deadline, by the person who must act (reminded already or not).
+
+    The same items the reports count as 逾期未办 (overdue and open) for that day.
+    """
+    from legalaid.calendar import WorkCalendar
+    from legalaid.casework.notices import business_today
+    from legalaid.reminders import load_rules
+    from legalaid.reminders.overdue import overdue_items
+
+    rt = runtime()
+    day = parse_date_option(as_of, "--as-of") or business_today(rt.settings)
+    calendar = WorkCalendar.from_settings(rt.settings)
+    with rt.transaction() as session:
+        items = overdue_items(session, load_rules(rt.settings), calendar, on=day)
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for item in items:
+        who = (item.role, item.person, item.person_name)
+        groups.setdefault(who, []).append(
+            {
+                "rule": item.rule,
+                "case_no": item.case_no,
+                "anchor": item.anchor,
+                "deadline": item.deadline,
+                "days_overdue": item.days_overdue,
+            }
+        )
+    listed: list[dict[str, Any]] = [
+        {"role": role, "person": code or None, "name": name or _nobody(role), "items": rows}
+        for (role, code, name), rows in groups.items()
+    ]
+    if as_json:
+        print_json(listed)
+        return
+    for group in listed:
+        label = f"{group['person']} {group['name']}" if group["person"] else group["name"]
+        console.print(
+            f"{label} ({group['role']}): {len(group['items'])} overdue", markup=False, highlight=False
+        )
+        table = Table("rule", "case", "deadline", "days overdue")
+        for row in group["items"]:
+            cells = (row["rule"], row["case_no"], row["deadline"].isoformat(), str(row["days_overdue"]))
+            table.add_row(*map(Text, cells))
+        console.print(table)
+    console.print(f"{day.isoformat()}: {len(items)} overdue open item(s)", highlight=False)
+
+
+def _nobody(role: str) -> str:
+    """The name a group has in the list: the center staff, or a lawyer's case with no lawyer recorded."""
+    return "no lawyer recorded" if role == "lawyer" else role.replace("_", " ")
 
 
 @app.command("rules")

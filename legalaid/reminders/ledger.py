@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BindParameter, Date, Table, bindparam, insert, text
+from sqlalchemy import BindParameter, Date, Table, bindparam, func, insert, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -150,3 +150,14 @@ def record_deliveries(session: Session, rows: Sequence[Delivery]) -> None:
             connection.execute(_PG_DELIVERIES, parameters)
         else:
             connection.execute(insert(_DELIVERIES), [row._asdict() for row in chunk])
+
+
+def sent_on(session: Session, as_of: date) -> tuple[int, datetime | None]:
+    """How many items the scans for ``as_of`` recorded as sent, and when the last was: what a scan that
+    finds nothing new tells its user (the day's items went out already)."""
+    count, last = session.execute(
+        select(func.count(), func.max(ReminderSent.created_at)).where(
+            ReminderSent.as_of == as_of, ReminderSent.status == SENT
+        )
+    ).one()
+    return int(count), last

@@ -118,7 +118,7 @@ class OverdueItem(NamedTuple):
     deadline: date
     days_overdue: int
     role: str  # the rule's first ``remind`` role: lawyer, center_staff, center_head
-    person: str  # the lawyer's code for a lawyer's rule ("" when the case has none); else the role
+    person: str  # the lawyer's code for a lawyer's rule; "" for a group (the center staff) or no lawyer
     person_name: str
 
 
@@ -150,7 +150,7 @@ def overdue_items(
         rule = rules[rule_id]
         deadline = rule.deadline(anchor, calendar)
         role = "lawyer" if "lawyer" in rule.remind else rule.remind[0]
-        person, person_name = (code or "", name or "") if role == "lawyer" else (role, "")
+        person, person_name = (code or "", name or "") if role == "lawyer" else ("", "")
         items.append(
             OverdueItem(rule_id, case_no, anchor, deadline, (on - deadline).days, role, person, person_name)
         )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
@@ -27,7 +27,7 @@ from legalaid.config import Settings
 from legalaid.mail import NewMessage, enqueue_many
 from legalaid.models.reminders import DELIVERED, UNDELIVERABLE
 from legalaid.reminders.digest import AddressBook, Digest, Plan, plan_digests, render_digest, restrict
-from legalaid.reminders.ledger import Delivery, claim, record_deliveries
+from legalaid.reminders.ledger import Delivery, claim, record_deliveries, sent_on
 from legalaid.reminders.rules import Rule, load_rules
 from legalaid.reminders.scan import DueItem, select_due
 
@@ -57,6 +57,7 @@ class Line(NamedTuple):
             "anchor": item.anchor,
             "deadline": item.deadline,
             "threshold": item.threshold,
+            "catch_up": item.catch_up,
             "delivery": self.delivery,
             "reason": self.reason,
             "outbox_id": self.outbox_id,
@@ -77,6 +78,9 @@ class RunReport:
     digests: dict[str, int] = field(default_factory=dict)  # kind (reminder, escalation) → how many
     superseded: int = 0
     problems: list[str] = field(default_factory=list)
+    # When the scan found nothing: how many items earlier scans for the same day sent, and when the last.
+    sent_before: int = 0
+    sent_before_at: datetime | None = None
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -137,6 +141,9 @@ def run_reminders(
         report.digests[digest.kind] = report.digests.get(digest.kind, 0) + 1
     for problem in report.problems:
         log.warning("reminders %s: %s", as_of.isoformat(), problem)
+    if not report.lines:
+        # An empty answer says why when it can: the day's items were sent by an earlier scan.
+        report.sent_before, report.sent_before_at = sent_on(session, as_of)
     return report
 
 
