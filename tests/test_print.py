@@ -7,8 +7,8 @@ a missing font. All files go through ONE LibreOffice run (starting it is most of
 profile so parallel runs do not collide. The first page of each PDF is kept as a PNG for a person to look at:
 the folder is printed, and named in every failure.
 
-Needs soffice and pdftoppm: outside CI the module skips without them; under LEGALAID_REQUIRE_SERVICES=1 (CI,
-whose .ci/run installs them) it fails.
+Needs soffice, pdftoppm and a Chinese font: outside CI the module skips without them; under
+LEGALAID_REQUIRE_SERVICES=1 (CI, whose .ci/run installs them) it fails.
 """
 
 from __future__ import annotations
