@@ -36,7 +36,10 @@ DryRunOption = Annotated[
 AsOfOption = Annotated[
     str | None,
     typer.Option(
-        "--as-of", metavar="DATE", help="Count the data as of this day, YYYY-MM-DD (default: today)."
+        "--as-of",
+        metavar="DATE",
+        help="Count the data as of this day, YYYY-MM-DD (default: the period's publication day once it has "
+        "come, else today).",
     ),
 ]
 YearOption = Annotated[
@@ -66,11 +69,15 @@ def _run(request: ReportRequest, delivery: Delivery) -> None:
     as_json, dry_run, as_of = delivery.as_json, delivery.dry_run, delivery.as_of
     from legalaid.casework.notices import business_today
     from legalaid.reports import produce_report
+    from legalaid.reports.deliver import default_as_of
 
     rt = runtime()
-    day = parse_date_option(as_of, "--as-of") or business_today(rt.settings)
+    given = parse_date_option(as_of, "--as-of")
     if out is not None:  # a file named as the folder is the user's mistake, not a failed report
         output_folder(out, "--out")
+    # A closed period's report is counted as of its publication day, whatever day it is run on: the same
+    # data gives the same report (and bytes) tomorrow.
+    day = default_as_of(rt.settings, request.period, today=business_today(rt.settings), given=given)
     result = produce_report(rt, request, as_of=day, out_dir=out, send=send, resend=resend, dry_run=dry_run)
     from cli._handoff import hand_over_queued
 
@@ -87,6 +94,8 @@ def _run(request: ReportRequest, delivery: Delivery) -> None:
 def _show(result: ReportResult, *, dry_run: bool) -> None:
     for line in result.headline:
         console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if result.as_of is not None:
+        console.print(f"as of {result.as_of.describe()}", markup=False, highlight=False, soft_wrap=True)
     verb = "would write" if dry_run else "written"
     for path in result.files:
         console.print(f"{verb}: {path}", markup=False, highlight=False, soft_wrap=True)
@@ -100,13 +109,26 @@ def _show(result: ReportResult, *, dry_run: bool) -> None:
         )
         return
     if result.changed is not None:
-        console.print("unchanged since the last build" if not result.changed else "rebuilt with new figures")
+        console.print(
+            _change_note(result.changed, result.changes), markup=False, highlight=False, soft_wrap=True
+        )
     status = f"{result.key}: {result.status}"
     if result.recipients:
         status += f" to {', '.join(result.recipients)} (outbox #{result.outbox_id}; a worker delivers it)"
     if result.note:
         status += f" ({result.note})"
     console.print(status, markup=False, highlight=False, soft_wrap=True)
+
+
+def _change_note(changed: bool | None, changes: list[str] | None) -> str:
+    """What a rebuild changed: nothing, these figures, or the document only (wording, layout)."""
+    if not changed:
+        return "unchanged since the last build"
+    if changes is None:
+        return "rebuilt: the document changed (the figures of the last build were not recorded)"
+    if not changes:
+        return "rebuilt: the document changed, the figures did not"
+    return "rebuilt with other figures: " + "; ".join(changes)
 
 
 def _start_month() -> int:
@@ -195,16 +217,24 @@ def runs_command(
     if as_json:
         print_json(rows)
         return
-    table = Table("report", "status", "sends", "built", "sent", "error")
+    if not rows:  # an empty table would say nothing: say what was looked for and found absent
+        console.print("no failed runs" if failed else "no report runs yet")
+        return
+    table = Table("report", "as of", "status", "sends", "built", "sent", "note")
     table.columns[0].overflow = "fold"
     for row in rows:
+        changes = row["changes"]
+        note = str(row["error"] or "")
+        if not note and isinstance(changes, list):
+            note = ("changed: " + "; ".join(map(str, changes))) if changes else "figures unchanged"
         cells = (
             str(row["key"]),
+            str(row["as_of"] or "-"),
             str(row["status"]),
             str(row["sends"]),
             str(row["built_at"] or "-")[:16],
             str(row["sent_at"] or "-")[:16],
-            str(row["error"] or ""),
+            note,
         )
         table.add_row(*map(Text, cells))  # Text, not markup: a firm code or an error may hold brackets
     console.print(table)

@@ -70,7 +70,9 @@ def test_a_report_reaches_a_real_smtp_server_with_its_files(smtp: SmtpTestServer
     text = body.get_content()
     assert "援助中心共办理法律援助案件3件，比去年同期增长50.00%。" in text
     assert "以外来务工人员为受援人的民事案件达3件，占民事案件总数的100.0%。" in text
-    assert "148法律服务热线共接待群众来电来访120件，去年同期为0件。" in text
+    # No consultation was recorded a year before: no data, not 0 (issue 12, defect 5: 去年同期为0件 before).
+    assert "148法律服务热线共接待群众来电来访120件。" in text
+    assert "数据截至2012年11月7日" in text and "2012-11-07" not in text  # no ISO date in Chinese text
     assert APPLICANT not in message.as_string() and APPLICANT not in text
     attachments = {str(part.get_filename()): part.get_content() for part in message.iter_attachments()}
     assert set(attachments) == {

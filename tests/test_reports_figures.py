@@ -78,10 +78,11 @@ def test_quarters_across_the_new_year(rt: Runtime) -> None:
     assert [p.key for p in q1.chart_periods] == ["2011Q1", "2011Q2", "2011Q3", "2011Q4", "2012Q1"]
     assert q1.cases[statistical_quarter(2011, 4, start_month=11)].total == 4  # 2011-10-31
     text = compose(q1, locale="zh_CN", center_name="中心").text
-    assert (
-        "2012年度第一季度（2011年11月1日至2012年1月31日），援助中心共办理法律援助案件3件，去年同期为0件。"
-        in text
-    )
+    # The first case is of 31 October 2011: the same quarter a year before has no data, not 0 cases
+    # (issue 12, defect 5: this said 去年同期为0件).
+    assert "2012年度第一季度（2011年11月1日至2012年1月31日），援助中心共办理法律援助案件3件。" in text
+    assert "案件记录自2011年10月31日起，去年同期无数据，不作同比。" in text
+    assert "去年同期为0件" not in text
 
 
 def test_timeliness_and_overdue_items_at_the_period_end(rt: Runtime) -> None:
@@ -133,7 +134,11 @@ def test_timeliness_and_overdue_items_at_the_period_end(rt: Runtime) -> None:
     assert (firms["F1"].assigned, firms["F1"].ended, firms["F1"].open) == (2, 1, 1)
     assert firms["F2"].average_days == 121.0  # 3 May → 1 September
     text = compose(figures, locale="zh_CN", center_name="中心").text
-    assert "审查申请5件，其中在7日内作出决定3件，占60.0%。" in text
+    # Each share states its basis (issue 12, defect 6: this said 审查申请5件，其中…).
+    assert "本期受理的申请（按申请日期计）5件，其中在7日内作出决定3件，占60.0%。" in text
+    assert (
+        "本期办结的案件（按办结日期计，含往年受理的案件）2件，其中在30日内提交结案材料1件，占50.0%。" in text
+    )
     assert "截至2012年10月31日，逾期未办结的事项共3项：" in text
     # As of 31 August nothing had ended without its materials yet: the ledger of that day is its own.
     quarter = _figures(rt, ReportRequest("quarterly", statistical_quarter(2012, 4, start_month=11)))
@@ -149,7 +154,9 @@ def test_a_firm_report_counts_only_its_lawyers(rt: Runtime) -> None:
     assert figures.consultations is None and figures.roster is None
     rendered_text = compose(figures, locale="zh_CN", center_name="中心").text
     assert rendered_text.startswith("明理律师事务所2012年度法律援助工作报告")
-    assert "本所律师共办理法律援助案件2件，去年为0件。" in rendered_text
+    # The center speaks about the firm, not as it (issue 12, defect 7: this said 本所律师…).
+    assert "明理律师事务所律师共办理法律援助案件2件，去年为0件。" in rendered_text
+    assert "本所" not in rendered_text
     assert "法律咨询" not in rendered_text and "值班" not in rendered_text
 
 

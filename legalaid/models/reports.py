@@ -2,14 +2,17 @@
 
 One row per report, ever: ``annual``/``quarterly`` for the leadership (audience ``leaders``), ``firm`` for a
 firm (audience: the firm's code). A rebuild replaces the files and the checksum; a send counts up ``sends``;
-a failure keeps the error and the row, so ``legalaid status`` shows it and the next run retries it.
+a failure keeps the error and the row, so ``legalaid status`` shows it and the next run retries it. Each build
+records the day its figures are counted as of and the figures themselves, so a rebuild that counts other
+figures says which ones (``changes``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from legalaid.models.base import Base, UTCDateTime, utcnow
@@ -40,6 +43,12 @@ class ReportRun(Base):
     # The headline figures as sent (no names): what the email said, for `legalaid report runs --json`.
     headline: Mapped[list[str]] = mapped_column(JSON, default=list)
     recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The day the figures are counted as of (数据截至, the signature's date) and the figures (flat JSON:
+    # name → value) of the last build; ``changes``: what the last rebuild changed ("name: old → new"), None
+    # on the first build or when the figures before were not recorded.
+    as_of: Mapped[date | None] = mapped_column(Date)
+    figures: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    changes: Mapped[list[str] | None] = mapped_column(JSON)
     sends: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)

@@ -1,5 +1,10 @@
 """The report's appendix: every table of the report in an .xlsx workbook, one sheet each, with the figures
-as numbers (shares and changes too), for staff who want to rework them in Excel."""
+as numbers (shares and changes too), for staff who want to rework them in Excel.
+
+Each number carries the format the report writes it in, so Excel shows what the document shows: counts as
+integers (``0``), shares and averages with one decimal (``0.0``: 100.0, not 100), changes with two
+(``0.00``: 3.00). Shares stay percent figures (88.8 under a "(%)" header), as the document states them.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,21 @@ from legalaid.spreadsheet import bold, column_letter, new_workbook, workbook_byt
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _MODIFIED = re.compile(rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>")
+
+
+INTEGER, ONE_DECIMAL, TWO_DECIMALS = "0", "0.0", "0.00"
+
+
+def number_format(value: Cell) -> str | None:
+    """The cell's number format: a count, a share or average (one decimal), a change (two decimals)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return None
+    if isinstance(value, int):
+        return INTEGER
+    if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        return TWO_DECIMALS if isinstance(exponent, int) and exponent <= -2 else ONE_DECIMAL
+    return ONE_DECIMAL  # a float: an average of days, rounded to one decimal
 
 
 def _value(value: Cell) -> str | int | float | None:
@@ -49,6 +69,9 @@ def render_xlsx(content: ReportContent, *, stamp: datetime) -> bytes:
             bold(cell)
         for row in table.rows:
             sheet.append([_value(value) for value in row])
+            for cell, value in zip(sheet[sheet.max_row], row, strict=False):
+                if (fmt := number_format(value)) is not None:
+                    cell.number_format = fmt
         for index, header in enumerate(table.headers, start=1):
             width = max([len(str(header)), *(len(str(row[index - 1] or "")) for row in table.rows)])
             sheet.column_dimensions[column_letter(index)].width = min(max(10, width * 2 + 2), 50)

@@ -75,6 +75,10 @@ def render_chart(chart: BarChart, *, width: float = 6.4, height: float = 3.6) ->
     font = chart_font()
     small = font.copy()
     small.set_size(8)
+
+    def font_for(label: str) -> FontProperties:
+        return small if label.isascii() else font
+
     figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
@@ -91,13 +95,18 @@ def render_chart(chart: BarChart, *, width: float = 6.4, height: float = 3.6) ->
         else:
             bars = axes.bar(places, values, width=bar, bottom=bottoms, label=label, color=colour)
         if not chart.stacked:
-            axes.bar_label(bars, fmt="%d", fontproperties=small, padding=2)
+            labels = [chart.no_data_label if i in chart.no_data else str(v) for i, v in enumerate(values)]
+            axes.bar_label(bars, labels=labels, fontproperties=small, padding=2)
         if chart.stacked:
             bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
     if chart.stacked:
-        totals = [str(total) for total in bottoms]
+        # A period without data is labelled so above its (empty) place, never as a total of 0.
+        totals = [
+            chart.no_data_label if index in chart.no_data else str(total)
+            for index, total in enumerate(bottoms)
+        ]
         for position, total, label in zip(positions, bottoms, totals, strict=True):
-            axes.annotate(label, (position, total), ha="center", va="bottom", fontproperties=small)
+            axes.annotate(label, (position, total), ha="center", va="bottom", fontproperties=font_for(label))
     if chart.horizontal:
         axes.set_yticks(positions, chart.categories, fontproperties=font)
         axes.invert_yaxis()  # the first category on top, as the table lists it
@@ -106,7 +115,7 @@ def render_chart(chart: BarChart, *, width: float = 6.4, height: float = 3.6) ->
         axes.set_xticks(positions, chart.categories, fontproperties=font)
         axes.set_ylabel(chart.value_label, fontproperties=font)
     for tick in [*axes.get_xticklabels(), *axes.get_yticklabels()]:
-        tick.set_fontproperties(small if tick.get_text().isascii() else font)
+        tick.set_fontproperties(font_for(tick.get_text()))
     axes.set_title(chart.title, fontproperties=font)
     axes.spines[["top", "right"]].set_visible(False)
     if chart.horizontal:

@@ -13,14 +13,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from legalaid.calendar import WorkCalendar
 from legalaid.config import Settings
 from legalaid.errors import UserError
-from legalaid.models import Firm
-from legalaid.models.enums import RecipientGroup
+from legalaid.models import Case, Consultation, Firm
+from legalaid.models.enums import FirmKind, RecipientGroup
 from legalaid.reminders import Rule, load_rules
 from legalaid.reports.periods import Period
 from legalaid.reports.statistics import (
@@ -83,6 +83,12 @@ class FirmInfo(NamedTuple):
     id: int
     code: str
     name: str
+    kind: FirmKind
+
+    @property
+    def legal_service_office(self) -> bool:
+        """A 基层法律服务所: its people are 法律服务工作者, not lawyers."""
+        return self.kind == FirmKind.legal_service_office
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,20 @@ class ReportFigures:
     consultations: ConsultationFigures | None = None  # the center's reports only
     roster: RosterFigures | None = None  # the center's reports only
     notes: list[str] = field(default_factory=list)
+    # The first case applied for and the first consultation recorded, anywhere in the center: a period that
+    # ended before is a period without data (the records were not kept), not a period of zero.
+    cases_since: date | None = None
+    consultations_since: date | None = None
+
+    def has_cases(self, period: Period) -> bool:
+        """Whether case records were kept in ``period`` (some day of it on or after the first case)."""
+        return self.cases_since is not None and period.end >= self.cases_since
+
+    @property
+    def has_consultations_before(self) -> bool:
+        """Whether consultations were recorded in the year before the period (what 比去年 compares with)."""
+        since = self.consultations_since
+        return since is not None and self.period.year_before().end >= since
 
     @property
     def period(self) -> Period:
@@ -122,12 +142,14 @@ class ReportFigures:
 
 def find_firm(session: Session, code: str) -> FirmInfo:
     """The firm with ``code``; an UnknownFirm naming ``--firm`` otherwise."""
-    row = session.execute(select(Firm.id, Firm.code, Firm.name).where(Firm.code == code)).one_or_none()
+    row = session.execute(
+        select(Firm.id, Firm.code, Firm.name, Firm.kind).where(Firm.code == code)
+    ).one_or_none()
     if row is None:
         raise UnknownFirm(
             f"--firm: no firm with code {code!r} (see the firms file, or `legalaid import firms`)"
         )
-    return FirmInfo(*row)
+    return FirmInfo(row.id, row.code, row.name, FirmKind(row.kind))
 
 
 def collect_figures(
@@ -149,6 +171,10 @@ def collect_figures(
     chart_periods = period.last(CHART_PERIODS)
     cases = case_counts(session, [*chart_periods, period.year_before()], scope)
     on_time = timeliness(session, period, rules, calendar, as_of=as_of, scope=scope)
+    # The center's first records (not the firm's: a firm without cases in a year the center recorded had
+    # none); each a MIN over an indexed date.
+    cases_since = session.scalar(select(func.min(Case.applied_on)))
+    consultations_since = session.scalar(select(func.min(Consultation.on)))
     firms = firm_figures(session, period, scope)
     closure = {firm_id: counts.get("closure_due", 0) for firm_id, counts in on_time.overdue_by_firm.items()}
     firms = {
@@ -166,6 +192,8 @@ def collect_figures(
         timeliness=on_time,
         firms=firms,
         rules=rules,
+        cases_since=cases_since,
+        consultations_since=consultations_since,
     )
     if firm is not None:
         return figures
@@ -201,7 +229,8 @@ def figures_dict(figures: ReportFigures) -> dict[str, Any]:
         "end": figures.period.end.isoformat(),
         "as_of": figures.as_of.isoformat(),
         "firm": figures.firm.code if figures.firm else None,
-        "cases": plain(figures.cases),
+        # A period without records is null, not zeros.
+        "cases": {p.key: plain(c) if figures.has_cases(p) else None for p, c in figures.cases.items()},
         "groups": {group.value: plain(count) for group, count in figures.groups.items()},
         "matters": plain(figures.matters),
         "timeliness": plain(figures.timeliness),

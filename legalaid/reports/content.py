@@ -4,18 +4,28 @@ without a database, and the Word document, the workbook and the email all say th
 
 No names of applicants appear anywhere: the figures hold none. Lawyers are named only in the desk
 roster's table (who was on duty how often), which is the center's own business.
+
+Every report is the center's, signed by it: a firm's report speaks about the firm (明理律师事务所律师…,
+城关法律服务所法律服务工作者…), never as the firm, and scores it only on its own people's steps (the
+agreement with the recipient, progress, closure materials), not on the center's review, assignment or
+return visits. Each figure says what it counts (by application, decision, assignment or end date), so two
+figures that differ because they count differently do not look like a mistake. A period before the first
+record has no data and says so; tables and figures are numbered in the order they appear.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from legalaid.dates import en_date, zh_date
 from legalaid.models.enums import LABELS_ZH, ConsultationChannel, ConsultationOutcome, RecipientGroup
 from legalaid.reports.collect import ReportFigures
+from legalaid.reports.periods import Period
 from legalaid.reports.sentences import (
     cases_sentence,
     compared,
@@ -29,6 +39,7 @@ from legalaid.reports.sentences import (
     type_sentence,
 )
 from legalaid.reports.statistics import CASE_TYPES
+from legalaid.reports.timeliness import OnTime
 
 Cell = str | int | float | Decimal | None
 TOP_MATTERS = 10  # the document lists the first ten matters; the workbook has them all
@@ -79,6 +90,8 @@ class BarChart:
     value_label: str
     horizontal: bool = False
     stacked: bool = False
+    no_data: tuple[int, ...] = ()  # categories without data: labelled so, not drawn as 0
+    no_data_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,13 +171,25 @@ def compose(figures: ReportFigures, *, locale: str, center_name: str) -> ReportC
     if firm is None:
         builders.append(_roster)
     sections: list[Section] = []
+    tables = charts = 0
     for build in builders:
         section = build(figures, w)
         if section is not None:
             index = len(sections)
             prefix = f"{numbers[index]}、" if w.zh else f"{index + 1}. "
+            # Tables and figures are numbered as they come (a firm's report has fewer of them): 表1, 表2, …
+            numbered_tables = []
+            for table in section.tables:
+                tables += 1
+                number = f"表{tables} " if w.zh else f"Table {tables}. "
+                numbered_tables.append(dataclasses.replace(table, title=number + table.title))
+            numbered_charts = []
+            for chart in section.charts:
+                charts += 1
+                number = f"图{charts} " if w.zh else f"Figure {charts}. "
+                numbered_charts.append(dataclasses.replace(chart, title=number + chart.title))
             sections.append(
-                Section(prefix + section.heading, section.paragraphs, section.tables, section.charts)
+                Section(prefix + section.heading, section.paragraphs, numbered_tables, numbered_charts)
             )
     who = firm.name if firm is not None else center_name
     if w.zh:
@@ -186,7 +211,8 @@ def compose(figures: ReportFigures, *, locale: str, center_name: str) -> ReportC
 
 
 def _pct(value: Decimal | None) -> str:
-    return "—" if value is None else str(value)
+    """A share with its percent sign; a dash alone when there is none (nothing was due)."""
+    return "—" if value is None else f"{value}%"
 
 
 # Sections --------------------------------------------------------------------------------------------------
@@ -196,49 +222,116 @@ def _quarter(figures: ReportFigures) -> bool:
     return figures.period.quarter is not None
 
 
+def _people(figures: ReportFigures, w: _Words) -> str:
+    """Who did the work: the center, or a firm's people as the center names them (a 法律服务所's are
+    法律服务工作者, not lawyers)."""
+    firm = figures.firm
+    if firm is None:
+        return w("援助中心", "the center")
+    if firm.legal_service_office:
+        return w(f"{firm.name}法律服务工作者", f"the legal service workers of {firm.name}")
+    return w(f"{firm.name}律师", f"the lawyers of {firm.name}")
+
+
+def _before(figures: ReportFigures, period: Period, kind: str | None = None) -> int | None:
+    """A period's cases (``kind``: of one type) for a comparison; None when the period has no data."""
+    if not figures.has_cases(period):
+        return None
+    counts = figures.cases[period]
+    return counts.total if kind is None else counts.of(kind)
+
+
+def _no_data(w: _Words) -> str:
+    return w("无数据", "no data")
+
+
 def _case_sentences(figures: ReportFigures, w: _Words) -> list[str]:
-    """The seed's first sentences: all cases, then each type, with the change on last year."""
-    now, before, quarter = figures.current, figures.before, _quarter(figures)
-    subject = w("本所律师", "the firm's lawyers") if figures.firm else w("援助中心", "the center")
-    first = cases_sentence(now.total, before.total, locale=w.locale, quarter=quarter, subject=subject)
+    """The seed's first sentences: all cases, then each type, with the change on last year (none when last
+    year has no data)."""
+    now, quarter = figures.current, _quarter(figures)
+    last = figures.period.year_before()
+    subject = _people(figures, w)
+    if not figures.has_cases(figures.period):
+        return [w(f"{subject}本期无案件记录", f"{subject[0].upper()}{subject[1:]}: no cases on record")]
+    first = cases_sentence(
+        now.total, _before(figures, last), locale=w.locale, quarter=quarter, subject=subject
+    )
     types = [
-        type_sentence(kind, now.of(kind), before.of(kind), locale=w.locale, quarter=quarter, first=i == 0)
+        type_sentence(
+            kind, now.of(kind), _before(figures, last, kind), locale=w.locale, quarter=quarter, first=i == 0
+        )
         for i, kind in enumerate(CASE_TYPES)
-        if now.of(kind) or before.of(kind) or kind != "administrative"
+        if now.of(kind) or figures.before.of(kind) or kind != "administrative"
     ]
     return [first, *types]
+
+
+def _since_note(figures: ReportFigures, w: _Words) -> str | None:
+    """Why there is no comparison: the records start after last year's period."""
+    last = figures.period.year_before()
+    if figures.has_cases(last) or not figures.has_cases(figures.period):
+        return None
+    since = figures.cases_since
+    assert since is not None
+    span = w("去年同期", "the same period last year") if _quarter(figures) else w("去年", "last year")
+    return w(
+        f"案件记录自{w.date(since)}起，{span}无数据，不作同比",
+        f"Cases are on record from {w.date(since)}: there are no figures for {span} to compare with",
+    )
 
 
 def _cases(figures: ReportFigures, w: _Words) -> Section:
     period = figures.period
     first, *types = _case_sentences(figures, w)
     opening = f"{period.name(w.locale)}（{period.span(w.locale)}），{first}" if w.zh else first
-    paragraphs = [w.end(opening), w.end(("；" if w.zh else "; ").join(types))]
-    now, before = figures.current, figures.before
+    paragraphs = [w.end(opening)]
+    if types:
+        paragraphs.append(w.end(("；" if w.zh else "; ").join(types)))
+    if (note := _since_note(figures, w)) is not None:
+        paragraphs.append(w.end(note))
+    paragraphs.append(
+        w.end(
+            w(
+                "本节案件数按申请日期统计，含本期受理后尚在审查、在办和已办结的案件",
+                "Cases here are counted by the date of application: those under review, open and ended alike",
+            )
+        )
+    )
+    now = figures.current
+    last = period.year_before()
+
+    def versus(now_n: int, before_n: int | None) -> list[Cell]:
+        if before_n is None:
+            return [_no_data(w), None]
+        return [before_n, percent_change(now_n, before_n)]
+
     rows: list[list[Cell]] = [
-        [w.case_type(kind), now.of(kind), before.of(kind), percent_change(now.of(kind), before.of(kind))]
+        [w.case_type(kind), now.of(kind), *versus(now.of(kind), _before(figures, last, kind))]
         for kind in CASE_TYPES
     ]
-    rows.append([w("合计", "Total"), now.total, before.total, percent_change(now.total, before.total)])
-    last = w("去年同期", "Same period last year")
+    rows.append([w("合计", "Total"), now.total, *versus(now.total, _before(figures, last))])
+    same = w("去年同期", "Same period last year")
     table = Table(
         w("案件", "Cases"),
-        w("表1 案件类型及同比", "Table 1. Cases by type, year on year"),
-        [w("案件类型", "Type"), w("本期", "This period"), last, w("增减(%)", "Change (%)")],
+        w("案件类型及同比（按申请日期）", "Cases by type, year on year (by date of application)"),
+        [w("案件类型", "Type"), w("本期", "This period"), same, w("增减(%)", "Change (%)")],
         rows,
     )
+    missing = [i for i, p in enumerate(figures.chart_periods) if not figures.has_cases(p)]
     trend = Table(
         w("案件趋势", "Cases by period"),
-        w("表2 近五期案件数", "Table 2. Cases over the last five periods"),
+        w("近五期案件数", "Cases over the last five periods"),
         [w("期间", "Period"), *(w.case_type(kind) for kind in CASE_TYPES), w("合计", "Total")],
         [
-            [p.key, *(figures.cases[p].of(kind) for kind in CASE_TYPES), figures.cases[p].total]
+            [p.name(w.locale), *(figures.cases[p].of(kind) for kind in CASE_TYPES), figures.cases[p].total]
+            if figures.has_cases(p)
+            else [p.name(w.locale), _no_data(w), None, None, None]
             for p in figures.chart_periods
         ],
     )
     chart = BarChart(
         "cases_by_type",
-        w("图1 近五期案件数（按类型）", "Figure 1. Cases by type, last five periods"),
+        w("近五期案件数（按类型）", "Cases by type, last five periods"),
         [p.short_name(w.locale) for p in figures.chart_periods],
         [
             (w.case_type(kind), [figures.cases[p].of(kind) for p in figures.chart_periods])
@@ -246,6 +339,8 @@ def _cases(figures: ReportFigures, w: _Words) -> Section:
         ],
         w("案件数（件）", "Cases"),
         stacked=True,
+        no_data=tuple(missing),
+        no_data_label=_no_data(w),
     )
     return Section(w("案件办理情况", "Cases"), paragraphs, [table, trend], [chart])
 
@@ -273,7 +368,7 @@ def _recipients(figures: ReportFigures, w: _Words) -> Section:
         paragraphs.append(w.end(w("案由居前的是", "The most frequent matters: ") + w("、", ", ").join(top)))
     group_table = Table(
         w("受援人", "Recipients"),
-        w("表3 受援人类别", "Table 3. Recipients by group"),
+        w("受援人类别", "Recipients by group"),
         [
             w("类别", "Group"),
             w("案件数", "Cases"),
@@ -284,7 +379,7 @@ def _recipients(figures: ReportFigures, w: _Words) -> Section:
     )
     matter_table = Table(
         w("案由", "Matters"),
-        w("表4 案由排名", "Table 4. Matters ranked"),
+        w("案由排名", "Matters ranked"),
         [
             w("排名", "Rank"),
             w("案由", "Matter"),
@@ -307,7 +402,7 @@ def _recipients(figures: ReportFigures, w: _Words) -> Section:
     )
     chart = BarChart(
         "recipients_by_group",
-        w("图2 受援人类别", "Figure 2. Recipients by group"),
+        w("受援人类别", "Recipients by group"),
         [w.group(g) for g in RecipientGroup],
         [(w("案件数", "Cases"), [figures.groups[g].cases for g in RecipientGroup])],
         w("案件数（件）", "Cases"),
@@ -323,11 +418,16 @@ def _consultations(figures: ReportFigures, w: _Words) -> Section | None:
     if found is None:
         return None
     quarter = _quarter(figures)
+    known = figures.has_consultations_before  # last year's consultations were recorded
     paragraphs = []
     for channel, number in _HOTLINES.items():
         now, before = found.channel(channel), found.channel(channel, previous=True)
         if now or before:
-            paragraphs.append(w.end(hotline_sentence(number, now, before, locale=w.locale, quarter=quarter)))
+            paragraphs.append(
+                w.end(
+                    hotline_sentence(number, now, before if known else None, locale=w.locale, quarter=quarter)
+                )
+            )
     desk = ConsultationChannel.arbitration_desk
     outcomes = {o: found.outcome(desk, o) for o in ConsultationOutcome}
     if found.channel(desk):
@@ -346,18 +446,31 @@ def _consultations(figures: ReportFigures, w: _Words) -> Section | None:
     paragraphs.append(
         w.end(
             w(f"全部渠道共接待咨询{total}件（人次），", f"All channels: {w.n(total)} consultations, ")
-            + compared(total, total_before, locale=w.locale, quarter=quarter)
+            + compared(total, total_before if known else None, locale=w.locale, quarter=quarter)
         )
     )
+    if not known and figures.consultations_since is not None:
+        paragraphs.append(
+            w.end(
+                w(
+                    f"咨询记录自{w.date(figures.consultations_since)}起，不作同比",
+                    f"Consultations are on record from {w.date(figures.consultations_since)}: "
+                    "no comparison with last year",
+                )
+            )
+        )
+
+    def versus(now: int, before: int) -> list[Cell]:
+        return [before, percent_change(now, before)] if known else [_no_data(w), None]
+
     channel_rows: list[list[Cell]] = [
-        [w.channel(c), found.channel(c), found.channel(c, previous=True),
-         percent_change(found.channel(c), found.channel(c, previous=True))]
+        [w.channel(c), found.channel(c), *versus(found.channel(c), found.channel(c, previous=True))]
         for c in ConsultationChannel
-    ]  # fmt: skip
-    channel_rows.append([w("合计", "Total"), total, total_before, percent_change(total, total_before)])
+    ]
+    channel_rows.append([w("合计", "Total"), total, *versus(total, total_before)])
     channels = Table(
         w("咨询", "Consultations"),
-        w("表5 法律咨询（按渠道）", "Table 5. Consultations by channel"),
+        w("法律咨询（按渠道）", "Consultations by channel"),
         [
             w("渠道", "Channel"),
             w("本期", "This period"),
@@ -370,31 +483,95 @@ def _consultations(figures: ReportFigures, w: _Words) -> Section | None:
     desk_rows.append([w("合计", "Total"), found.channel(desk)])
     desk_table = Table(
         w("仲裁咨询点", "Arbitration desk"),
-        w("表6 劳动仲裁法律援助咨询点", "Table 6. The labor arbitration desk"),
+        w("劳动仲裁法律援助咨询点", "The labor arbitration desk"),
         [w("结果", "Outcome"), w("件数", "Count")],
         desk_rows,
     )
     return Section(w("法律咨询", "Consultations"), paragraphs, [channels, desk_table])
 
 
-def _timeliness(figures: ReportFigures, w: _Words) -> Section:
+class _Check(NamedTuple):
+    """One on-time share as the report states it: the figures, the step's name, what its basis selects,
+    what is not counted yet, and what on time means; each text (Chinese, English)."""
+
+    on_time: OnTime
+    label: tuple[str, str]
+    basis: tuple[str, str]
+    pending: tuple[str, str]
+    done: tuple[str, str]
+
+
+def _checks(figures: ReportFigures) -> list[_Check]:
+    """The on-time shares the report states: the center's own steps (review, assignment) and closure for
+    the center's report; for a firm's, only its people's steps (the agreement with the recipient, closure
+    materials): the center's review and assignment are not the firm's to be late with."""
     t, rules = figures.timeliness, figures.rules
-    review, assign, closure = (rules[r].days for r in ("review_due", "assignment_due", "closure_due"))
-    checks = [
-        (t.decided, ("审查申请", "Applications"),
-         (f"在{review}日内作出决定", f"decided within {review} days")),
-        (t.assigned, ("决定给予（含通知辩护）", "Grants and court notices"),
-         (f"在{assign}日内指派", f"assigned within {assign} days")),
-        (t.closure, ("办结案件", "Cases ended"),
-         (f"在{closure}日内提交结案材料", f"closure materials within {closure} days")),
-    ]  # fmt: skip
+    days = {r: rules[r].days for r in ("review_due", "assignment_due", "closure_due", "first_contact_due")}
+    review = _Check(
+        t.decided, ("审查申请", "Applications"),
+        ("本期受理的申请（按申请日期计）", "Applications of the period (by date of application)"),
+        ("审查期限未届满且尚未决定", "not yet decided and not yet due"),
+        (f"在{days['review_due']}日内作出决定", f"decided within {days['review_due']} days"),
+    )  # fmt: skip
+    assign = _Check(
+        t.assigned, ("决定给予（含通知辩护）", "Grants and court notices"),
+        ("本期决定给予法律援助及通知辩护的案件（按决定或通知日期计）",
+         "Grants and court notices of the period (by date of decision or notice)"),
+        ("指派期限未届满且尚未指派", "not yet assigned and not yet due"),
+        (f"在{days['assignment_due']}日内指派", f"assigned within {days['assignment_due']} days"),
+    )  # fmt: skip
+    contact = _Check(
+        t.first_contact, ("签订委托协议", "Agreements with the recipient"),
+        ("本期受指派的案件（按指派日期计）", "Cases assigned in the period (by date of assignment)"),
+        ("期限未届满且尚未签订", "not yet signed and not yet due"),
+        (f"在{days['first_contact_due']}日内与受援人签订委托协议",
+         f"with the agreement signed within {days['first_contact_due']} days"),
+    )  # fmt: skip
+    closure = _Check(
+        t.closure, ("结案材料", "Closure materials"),
+        ("本期办结的案件（按办结日期计，含往年受理的案件）",
+         "Cases ended in the period (by date of end, including cases of earlier years)"),
+        ("提交期限未届满且尚未提交", "not yet submitted and not yet due"),
+        (f"在{days['closure_due']}日内提交结案材料",
+         f"closure materials within {days['closure_due']} days"),
+    )  # fmt: skip
+    return [contact, closure] if figures.firm is not None else [review, assign, closure]
+
+
+def _overdue(figures: ReportFigures) -> dict[str, int]:
+    """Items overdue at the period's end, by rule; a firm's report counts only its people's items (the
+    rules that remind the lawyer), not the center's review, assignment or return visits."""
+    items = figures.timeliness.overdue
+    if figures.firm is not None:
+        rules = figures.rules
+        items = {rule_id: n for rule_id, n in items.items() if "lawyer" in rules[rule_id].remind}
+    return items
+
+
+def _timeliness(figures: ReportFigures, w: _Words) -> Section:
+    rules = figures.rules
+    checks = _checks(figures)
     paragraphs = [
         w.end(sentence)
-        for on_time, label, done in checks
-        if (sentence := on_time_sentence(label, done, on_time.on_time, on_time.counted, locale=w.locale))
+        for check in checks
+        if (
+            sentence := on_time_sentence(
+                check.basis, check.pending, check.done, check.on_time.figures, locale=w.locale
+            )
+        )
     ]
+    if figures.firm is not None:
+        paragraphs.append(
+            w.end(
+                w(
+                    "申请的审查、指派和回访由援助中心办理，不计入本报告的考核",
+                    "Review, assignment and return visits are the center's work and are not scored here",
+                )
+            )
+        )
     end = min(figures.period.end, figures.as_of)
-    overdue = {rule_id: n for rule_id, n in t.overdue.items() if n}
+    listed = _overdue(figures)
+    overdue = {rule_id: n for rule_id, n in listed.items() if n}
     if overdue:
         parts = [
             f"{rules[r].title(w.locale)}{n}件" if w.zh else f"{rules[r].title(w.locale).lower()}: {w.n(n)}"
@@ -415,22 +592,34 @@ def _timeliness(figures: ReportFigures, w: _Words) -> Section:
             w.end(w(f"截至{w.date(end)}，无逾期未办事项", f"Nothing was overdue on {w.date(end)}"))
         )
     rows: list[list[Cell]] = [
-        [w(label[0], label[1]), on_time.counted, on_time.on_time, share(on_time.on_time, on_time.counted)]
-        for on_time, label, _done in checks
+        [
+            w(*check.label),
+            check.on_time.selected,
+            check.on_time.counted,
+            check.on_time.on_time,
+            share(check.on_time.on_time, check.on_time.counted),
+        ]
+        for check in checks
     ]
     shares = Table(
         w("时效", "Timeliness"),
-        w("表7 办案时效", "Table 7. Timeliness"),
-        [w("事项", "Step"), w("应计件数", "Counted"), w("按期", "On time"), w("按期率(%)", "On time (%)")],
+        w("办案时效", "Timeliness"),
+        [
+            w("事项", "Step"),
+            w("本期件数", "In the period"),
+            w("应计件数", "Counted"),
+            w("按期", "On time"),
+            w("按期率(%)", "On time (%)"),
+        ],  # fmt: skip
         rows,
     )
     open_items = Table(
         w("逾期事项", "Overdue"),
-        w(f"表8 截至{w.date(end)}逾期未办事项", f"Table 8. Open and overdue on {w.date(end)}"),
+        w(f"截至{w.date(end)}逾期未办事项", f"Open and overdue on {w.date(end)}"),
         [w("事项", "Item"), w("期限", "Deadline"), w("件数", "Items")],
         [
             [rules[r].title(w.locale), w(f"{rules[r].days}日", f"{rules[r].days} days"), n]
-            for r, n in t.overdue.items()
+            for r, n in listed.items()
         ],
     )
     return Section(w("办案时效", "Timeliness"), paragraphs, [shares, open_items])
@@ -448,30 +637,38 @@ def _firms(figures: ReportFigures, w: _Words) -> Section:
         ]
         for f in figures.firms.values()
     ]
+    # The bases: assigned by the date of assignment (a case decided last period and assigned in this one
+    # counts here, not among this period's grants), ended by the date of end (cases of earlier years too).
+    assigned_basis = w("（按指派日期计）", " (by date of assignment)")
+    ended_basis = w(
+        "（按办结日期计，含往年受理的案件）", " (by date of end, including cases of earlier years)"
+    )
     paragraphs = []
     if figures.firm is None:
         named = [f for f in figures.firms.values() if f.code is not None]
         assigned = sum(f.assigned for f in figures.firms.values())
+        ended = sum(f.ended for f in figures.firms.values())
+        still_open = sum(f.open for f in figures.firms.values())
         paragraphs.append(
             w.end(
                 w(
-                    f"{len(named)}家承办机构的律师和法律服务工作者本期共受指派{assigned}件，"
-                    f"办结{sum(f.ended for f in figures.firms.values())}件，"
-                    f"期末在办{sum(f.open for f in figures.firms.values())}件",
-                    f"The lawyers and legal workers of {w.n(len(named))} firms were assigned "
-                    f"{w.n(assigned)} cases, ended {w.n(sum(f.ended for f in figures.firms.values()))} "
-                    f"and had {w.n(sum(f.open for f in figures.firms.values()))} open at the period's end",
+                    f"{len(named)}家承办机构的律师和法律服务工作者本期共受指派{assigned}件{assigned_basis}，"
+                    f"办结{ended}件{ended_basis}，期末在办{still_open}件",
+                    f"The lawyers and legal service workers of {w.n(len(named))} firms were assigned "
+                    f"{w.n(assigned)} cases{assigned_basis}, ended {w.n(ended)}{ended_basis} "
+                    f"and had {w.n(still_open)} open at the period's end",
                 )
             )
         )
     if figures.firm is not None and (mine := figures.firms.get(figures.firm.id)) is not None:
+        who = _people(figures, w)
         paragraphs.append(
             w.end(
                 w(
-                    f"本期本所律师受指派{mine.assigned}件，办结{mine.ended}件，期末在办{mine.open}件，"
-                    f"结案材料逾期未交{mine.closure_overdue}件",
-                    f"In the period the firm's lawyers were assigned {w.n(mine.assigned)} cases, "
-                    f"ended {w.n(mine.ended)}, had {w.n(mine.open)} open at its end and "
+                    f"本期{who}受指派{mine.assigned}件{assigned_basis}，办结{mine.ended}件{ended_basis}，"
+                    f"期末在办{mine.open}件，结案材料逾期未交{mine.closure_overdue}件",
+                    f"In the period {who} were assigned {w.n(mine.assigned)} cases{assigned_basis}, "
+                    f"ended {w.n(mine.ended)}{ended_basis}, had {w.n(mine.open)} open at its end and "
                     f"{w.n(mine.closure_overdue)} with closure materials overdue",
                 )
             )
@@ -487,7 +684,7 @@ def _firms(figures: ReportFigures, w: _Words) -> Section:
             )
     table = Table(
         w("承办机构", "Firms"),
-        w("表9 各承办机构", "Table 9. Per firm"),
+        w("各承办机构", "Per firm"),
         [
             w("机构", "Firm"),
             w("指派", "Assigned"),
@@ -537,7 +734,7 @@ def _roster(figures: ReportFigures, w: _Words) -> Section | None:
             )
     table = Table(
         w("值班", "Desk roster"),
-        w("表10 咨询点值班天数", "Table 10. Desk duty days per lawyer"),
+        w("咨询点值班天数", "Desk duty days per lawyer"),
         [w("律师", "Lawyer"), w("所属机构", "Firm"), w("值班天数", "Duty days")],
         [[d.name, d.firm, d.days] for d in roster.duties],
     )
@@ -552,13 +749,20 @@ def _headline(figures: ReportFigures, w: _Words) -> list[str]:
         migrant := migrant_sentence(figures.migrant_civil, figures.current.civil, locale=w.locale)
     ) is not None:
         lines.append(w.end(migrant))
+    if (note := _since_note(figures, w)) is not None:
+        lines.append(w.end(note))
     found = figures.consultations
     if found is not None:
+        known = figures.has_consultations_before
         for channel, number in _HOTLINES.items():
             now, before = found.channel(channel), found.channel(channel, previous=True)
             if now or before:
                 lines.append(
-                    w.end(hotline_sentence(number, now, before, locale=w.locale, quarter=_quarter(figures)))
+                    w.end(
+                        hotline_sentence(
+                            number, now, before if known else None, locale=w.locale, quarter=_quarter(figures)
+                        )
+                    )
                 )
         desk = ConsultationChannel.arbitration_desk
         if found.channel(desk):
@@ -578,26 +782,27 @@ def _headline(figures: ReportFigures, w: _Words) -> list[str]:
         lines.append(
             w.end(
                 w(
-                    f"本所律师受指派{mine.assigned}件，办结{mine.ended}件，期末在办{mine.open}件",
+                    f"{_people(figures, w)}受指派{mine.assigned}件，办结{mine.ended}件，"
+                    f"期末在办{mine.open}件",
                     f"Assigned {w.n(mine.assigned)}, ended {w.n(mine.ended)}, open at the end "
                     f"{w.n(mine.open)}",
                 )
             )
         )
-    t = figures.timeliness
-    overdue = sum(t.overdue.values())
+    overdue = sum(_overdue(figures).values())
     end = min(figures.period.end, figures.as_of)
+    shares = [
+        (check.label, _pct(share(check.on_time.on_time, check.on_time.counted))) for check in _checks(figures)
+    ]
     lines.append(
         w.end(
             w(
-                f"按期率：审查{_pct(share(t.decided.on_time, t.decided.counted))}%，"
-                f"指派{_pct(share(t.assigned.on_time, t.assigned.counted))}%，"
-                f"结案材料{_pct(share(t.closure.on_time, t.closure.counted))}%；"
-                f"截至{w.date(end)}逾期未办事项{overdue}项",
-                f"On time: decisions {_pct(share(t.decided.on_time, t.decided.counted))}%, assignments "
-                f"{_pct(share(t.assigned.on_time, t.assigned.counted))}%, closure materials "
-                f"{_pct(share(t.closure.on_time, t.closure.counted))}%; "
-                f"{w.n(overdue)} items open and overdue on {w.date(end)}",
+                "按期率："
+                + "，".join(f"{label[0]}{pct}" for label, pct in shares)
+                + f"；截至{w.date(end)}逾期未办事项{overdue}项",
+                "On time: "
+                + ", ".join(f"{label[1].lower()} {pct}" for label, pct in shares)
+                + f"; {w.n(overdue)} items open and overdue on {w.date(end)}",
             )
         )
     )

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from legalaid.calendar import WorkCalendar
 from legalaid.config import Settings
+from legalaid.dates import format_date
 from legalaid.directory import firm_director, report_recipients
 from legalaid.errors import UserError
 from legalaid.mail import Attachment, enqueue, render_email
@@ -39,7 +40,7 @@ from legalaid.reports.appendix import XLSX_MEDIA_TYPE, render_xlsx
 from legalaid.reports.collect import ReportFigures, ReportRequest, collect_figures, figures_dict, find_firm
 from legalaid.reports.content import ReportContent, compose
 from legalaid.reports.document import DOCX_MEDIA_TYPE, render_docx
-from legalaid.reports.periods import Period, due_periods
+from legalaid.reports.periods import AsOf, Period, due_periods, publication_day, report_as_of
 from legalaid.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,8 @@ class ReportResult:
     files: list[Path] = field(default_factory=list)
     checksum: str | None = None
     changed: bool | None = None  # the document differs from the previous build (None: first build)
+    changes: list[str] | None = None  # the figures that changed since the previous build ("name: old → new")
+    as_of: AsOf | None = None  # the day the figures are counted as of, and why that day
     recipients: list[str] = field(default_factory=list)
     outbox_id: int | None = None
     note: str | None = None
@@ -97,6 +100,9 @@ class ReportResult:
             "files": [str(path) for path in self.files],
             "checksum": self.checksum,
             "changed": self.changed,
+            "changes": self.changes,
+            "as_of": self.as_of.day.isoformat() if self.as_of else None,
+            "as_of_basis": self.as_of.basis if self.as_of else None,
             "recipients": self.recipients,
             "outbox_id": self.outbox_id,
             "note": self.note,
@@ -107,6 +113,26 @@ class ReportResult:
 
 def reports_dir(settings: Settings) -> Path:
     return (settings.data_dir / REPORTS_FOLDER).resolve()
+
+
+def default_as_of(
+    settings: Settings,
+    period: Period,
+    *,
+    today: date,
+    given: date | None = None,
+    calendar: WorkCalendar | None = None,
+) -> AsOf:
+    """The report's as-of day with the center's settings: ``given``, else the period's publication day
+    once it has come, else today (``periods.report_as_of``)."""
+    return report_as_of(
+        period,
+        today,
+        calendar or WorkCalendar.from_settings(settings),
+        quarter_days=settings.report_quarter_working_days,
+        year_days=settings.report_year_working_days,
+        given=given,
+    )
 
 
 def render_report(
@@ -148,7 +174,7 @@ def produce_report(
     rt: Runtime,
     request: ReportRequest,
     *,
-    as_of: date,
+    as_of: date | AsOf,
     out_dir: Path | None = None,
     send: bool = False,
     resend: bool = False,
@@ -164,6 +190,8 @@ def produce_report(
     """
     settings = rt.settings
     send = send or resend
+    stated = as_of if isinstance(as_of, AsOf) else AsOf(as_of, "given")
+    as_of = stated.day
     if request.firm_code is not None:
         with rt.sessions() as session:
             find_firm(session, request.firm_code)  # an unknown firm is the user's mistake: nothing recorded
@@ -181,15 +209,18 @@ def produce_report(
             recipients=addresses,
             problems=problems,
             figures=figures_dict(rendered.figures),
+            as_of=stated,
         )
     try:
         # The files are staged in the transaction (a folder that cannot be written fails it) and replace the
         # previous build's only once the ledger row and the email with the same bytes have committed.
         with StagedFiles() as staged, rt.transaction() as session:
-            return _produce(
+            result = _produce(
                 session, settings, request, as_of=as_of, out_dir=out_dir or reports_dir(settings),
                 send=send, resend=resend, unless_sent=unless_sent, staged=staged,
             )  # fmt: skip
+            result.as_of = stated
+            return result
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, UserError) else str(exc)
         with rt.transaction() as session:
@@ -224,6 +255,7 @@ def _produce(
     staged.add(docx_path, rendered.docx)
     staged.add(xlsx_path, rendered.xlsx)
     checksum = hashlib.sha256(rendered.docx).hexdigest()
+    figures = figures_dict(rendered.figures)
     runs.record_built(
         run,
         docx_path=docx_path,
@@ -231,6 +263,8 @@ def _produce(
         checksum=checksum,
         headline=rendered.content.headline,
         locale=settings.locale,
+        as_of=as_of,
+        figures=figures,
     )
     result = ReportResult(
         key=request.key,
@@ -239,7 +273,8 @@ def _produce(
         files=[docx_path, xlsx_path],
         checksum=checksum,
         changed=None if previous is None else previous != checksum,
-        figures=figures_dict(rendered.figures),
+        changes=run.changes if previous is not None else None,
+        figures=figures,
     )
     if not send:
         return result
@@ -257,7 +292,7 @@ def _produce(
             "title": rendered.content.title,
             "period": rendered.figures.period.name(settings.locale),
             "span": rendered.figures.period.span(settings.locale),
-            "as_of": as_of.isoformat(),
+            "as_of": format_date(as_of, settings.locale),  # 数据截至2012年11月14日, never ISO in prose
             "headline": rendered.content.headline,
             "files": [rendered.docx_name, rendered.xlsx_name],
         },
@@ -337,8 +372,18 @@ def publish_due(
     with rt.sessions() as session:
         requests = due_requests(session, periods)
     for request in requests:
+        # Counted as of the publication day even when made up for days later: the report of the period is
+        # the one of its day, whenever it goes out.
+        published = publication_day(
+            request.period,
+            calendar,
+            quarter_days=settings.report_quarter_working_days,
+            year_days=settings.report_year_working_days,
+        )
         try:
-            result = produce_report(rt, request, as_of=as_of, send=True, unless_sent=True)
+            result = produce_report(
+                rt, request, as_of=AsOf(published, "publication day"), send=True, unless_sent=True
+            )
         except ReportFailed as exc:
             report.failures.append(str(exc))
             continue

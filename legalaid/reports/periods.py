@@ -74,17 +74,25 @@ class Period:
         return periods[::-1]
 
     def name(self, locale: str) -> str:
-        """``2012年度`` / ``2012年度第一季度``; ``statistical year 2012`` / ``2012 Q1``."""
+        """``2012年度`` / ``2012年度第一季度``; ``statistical year 2012`` / ``Q1 of statistical year 2012``.
+
+        A quarter is named by its statistical year, as the center says it: with a November start the
+        quarter of November 2011 … January 2012 is 2012年度第一季度, never "2011Q4" nor "2012Q1" alone.
+        """
         if locale == "zh_CN":
             year = f"{self.label}年度"
             return year if self.quarter is None else f"{year}第{_QUARTER_ZH[self.quarter - 1]}季度"
-        return f"statistical year {self.label}" if self.quarter is None else f"{self.label} Q{self.quarter}"
+        year = f"statistical year {self.label}"
+        return year if self.quarter is None else f"Q{self.quarter} of {year}"
 
     def short_name(self, locale: str) -> str:
-        """A chart's axis label: ``2012`` or ``2012Q1`` (``2012年`` in Chinese for a year)."""
+        """A chart's axis label, the name on two lines: ``2012年度`` / ``2012年度⏎第一季度``; ``2012`` /
+        ``Q1 of⏎stat. year 2012``."""
         if self.quarter is None:
-            return f"{self.label}年" if locale == "zh_CN" else str(self.label)
-        return self.key
+            return f"{self.label}年度" if locale == "zh_CN" else str(self.label)
+        if locale == "zh_CN":
+            return f"{self.label}年度\n第{_QUARTER_ZH[self.quarter - 1]}季度"
+        return f"Q{self.quarter} of\nstat. year {self.label}"
 
     def span(self, locale: str) -> str:
         """``2011年11月1日至2012年10月31日`` / ``1 November 2011 to 31 October 2012``."""
@@ -146,6 +154,43 @@ def publication_day(period: Period, calendar: WorkCalendar, *, quarter_days: int
     working day after its last day, that day not counted."""
     days = year_days if period.quarter is None else quarter_days
     return calendar.add_working_days(period.end, days)
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The day a report's figures are counted as of (数据截至, the signature's date), and why that day."""
+
+    day: date
+    basis: str  # "given" (--as-of), "publication day", "today" (the period is open or not yet published)
+
+    def describe(self) -> str:
+        """``2012-11-14 (the publication day)``: what the command prints."""
+        why = {
+            "given": "given with --as-of",
+            "publication day": "the report's publication day",
+            "today": "today: the period is not over or its report not yet due, so a later run may differ",
+        }[self.basis]
+        return f"{self.day.isoformat()} ({why})"
+
+
+def report_as_of(
+    period: Period,
+    today: date,
+    calendar: WorkCalendar,
+    *,
+    quarter_days: int,
+    year_days: int,
+    given: date | None = None,
+) -> AsOf:
+    """The as-of day of a report: ``given`` when given; for a closed period its publication day, so that
+    the report of a period is the same whenever it is rebuilt (the figures of the day it was due, not of
+    the day someone ran it again); today while the period is open or its publication day has not come."""
+    if given is not None:
+        return AsOf(given, "given")
+    published = publication_day(period, calendar, quarter_days=quarter_days, year_days=year_days)
+    if published <= today:
+        return AsOf(published, "publication day")
+    return AsOf(today, "today")
 
 
 def due_periods(

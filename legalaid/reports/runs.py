@@ -8,9 +8,10 @@ failure in a transaction of its own (the one that failed was rolled back).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -71,6 +72,33 @@ def claim_run(
     return run
 
 
+def flat_figures(figures: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested figures (``figures_dict``) as one level of dotted names: ``timeliness.decided.on_time``."""
+    flat: dict[str, Any] = {}
+    for name, value in figures.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, Mapping):
+            flat.update(flat_figures(value, f"{key}."))
+        elif isinstance(value, list | tuple):
+            flat.update(flat_figures({str(i): v for i, v in enumerate(value)}, f"{key}."))
+        else:
+            flat[key] = value
+    return flat
+
+
+def figure_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str] | None:
+    """Each figure that differs, as ``name: old → new`` (``—`` for a figure one side lacks), in name
+    order; None when the figures before are not known."""
+    if before is None:
+        return None
+    names = sorted(set(before) | set(after))
+    return [
+        f"{name}: {before.get(name, '—')} → {after.get(name, '—')}"
+        for name in names
+        if before.get(name, "—") != after.get(name, "—")
+    ]
+
+
 def record_built(
     run: ReportRun,
     *,
@@ -79,10 +107,17 @@ def record_built(
     checksum: str,
     headline: Sequence[str],
     locale: str,
+    as_of: date,
+    figures: Mapping[str, Any],
     now: datetime | None = None,
 ) -> None:
-    """The files are written: their paths and the document's checksum. A sent report stays ``sent``."""
+    """The files are written: their paths, the document's checksum, the as-of day and the figures (with
+    the figures this build changed, when there was a build before). A sent report stays ``sent``."""
     now = now or utcnow()
+    flat = flat_figures(figures)
+    if run.checksum is not None:
+        run.changes = figure_changes(run.figures, flat)
+    run.as_of, run.figures = as_of, flat
     run.docx_path, run.xlsx_path, run.checksum = str(docx_path), str(xlsx_path), checksum
     run.headline, run.locale = list(headline), locale
     run.built_at, run.updated_at, run.error = now, now, None
@@ -144,6 +179,8 @@ def run_dict(run: ReportRun) -> dict[str, object]:
         "docx": run.docx_path,
         "xlsx": run.xlsx_path,
         "checksum": run.checksum,
+        "as_of": run.as_of.isoformat() if run.as_of else None,
+        "changes": run.changes,
         "recipients": run.recipients,
         "sends": run.sends,
         "attempts": run.attempts,
@@ -160,6 +197,8 @@ __all__ = [
     "REPORT_SENT",
     "claim_run",
     "failed_runs",
+    "figure_changes",
+    "flat_figures",
     "find_run",
     "list_runs",
     "record_built",
