@@ -12,19 +12,30 @@ from sqlalchemy.orm import Session
 from legalaid.casework.notices import NoticeReport, notify_case_changes
 from legalaid.config import Settings
 from legalaid.errors import UserError
-from legalaid.importing import AssignmentChange
+from legalaid.importing import NOT_BEFORE, STEPS, AssignmentChange, out_of_order
 from legalaid.models import Case, CaseEvent, Person
 from legalaid.models.enums import Decision, Role
 from legalaid.paths import StagedFiles
 
 ASSIGNABLE_ROLES = (Role.lawyer, Role.legal_worker)
+# The steps an assignment date is compared with, as the refusal names them.
+_STEP_WORDS = {
+    "applied_on": "the application",
+    "decided_on": "the decision",
+    "first_contact_on": "the first contact",
+    "last_progress_on": "the latest progress",
+    "ended_on": "the end of the case",
+    "closure_submitted_on": "the closure materials' submission",
+    "return_visit_on": "the return visit",
+}
 
 
 def assign_case(*, session: Session, case_no: str, lawyer_code: str, on: date) -> AssignmentChange:
     """Give case ``case_no`` to ``lawyer_code`` from ``on``; the change is logged as a case event.
 
     Refused with one line (nothing changes) for an unknown case or person, a person who is not an
-    active lawyer or legal worker, a denied case, a date before the application, or the same lawyer.
+    active lawyer or legal worker, a denied case, a date out of the case's order of steps (before the
+    application or the decision, after the first contact, the end, …), or the same lawyer.
     """
     case = session.scalar(select(Case).where(Case.case_no == case_no))
     if case is None:
@@ -40,8 +51,7 @@ def assign_case(*, session: Session, case_no: str, lawyer_code: str, on: date) -
         raise UserError(f"person {lawyer_code} ({lawyer.name}) is not active")
     if case.decision == Decision.denied:
         raise UserError(f"case {case_no}: legal aid was denied; a denied case is not assigned")
-    if on < case.applied_on:
-        raise UserError(f"--on {on.isoformat()}: before the application ({case.applied_on.isoformat()})")
+    _refuse_out_of_order(case, on)
     previous = session.get(Person, case.lawyer_id) if case.lawyer_id is not None else None
     if previous is not None and previous.id == lawyer.id:
         since = case.assigned_on.isoformat() if case.assigned_on else "?"
@@ -52,6 +62,22 @@ def assign_case(*, session: Session, case_no: str, lawyer_code: str, on: date) -
     session.add(CaseEvent(case_id=case.id, kind="assigned_on", on=on, detail="by hand"))
     session.flush()
     return AssignmentChange(case_no=case_no, old_lawyer=old_code, new_lawyer=lawyer_code, assigned_on=on)
+
+
+def _refuse_out_of_order(case: Case, on: date) -> None:
+    """``on`` in its place among the case's steps (the order the import checks). On a reassignment the
+    first contact and the latest progress are the previous lawyer's, so they are not compared."""
+    dates = {name: getattr(case, name) for name in (*STEPS, *NOT_BEFORE)} | {"assigned_on": on}
+    if case.lawyer_id is not None:
+        dates["first_contact_on"] = dates["last_progress_on"] = None
+    for wrong in out_of_order(dates):
+        if wrong.late == "assigned_on":
+            step, when = f"before {_STEP_WORDS[wrong.early]}", wrong.early_on
+        elif wrong.early == "assigned_on":
+            step, when = f"after {_STEP_WORDS[wrong.late]}", wrong.late_on
+        else:
+            continue  # two stored steps out of order: not this command's doing
+        raise UserError(f"--on {on.isoformat()}: {step} ({when.isoformat()})")
 
 
 @dataclass(frozen=True)

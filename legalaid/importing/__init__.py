@@ -11,6 +11,7 @@ from legalaid.importing._importer import OnChanges, import_file
 from legalaid.importing._kinds import KINDS, kind_headers, kind_vocabularies
 from legalaid.importing._progress import SILENT, ProgressDisplay, Ticker
 from legalaid.importing._result import AssignmentChange, DecisionChange, ImportResult
+from legalaid.importing._steps import NOT_BEFORE, STEPS, OutOfOrder, out_of_order
 from legalaid.importing._values import FIRST_YEAR, LAST_YEAR
 from legalaid.importing._writing import write_csv, write_xlsx
 
@@ -18,10 +19,13 @@ __all__ = [
     "FIRST_YEAR",
     "KINDS",
     "LAST_YEAR",
+    "NOT_BEFORE",
+    "STEPS",
     "AssignmentChange",
     "DecisionChange",
     "ImportFailed",
     "ImportResult",
+    "OutOfOrder",
     "OnChanges",
     "ProgressDisplay",
     "SILENT",
@@ -29,6 +33,7 @@ __all__ = [
     "import_file",
     "kind_headers",
     "kind_vocabularies",
+    "out_of_order",
     "write_csv",
     "write_xlsx",
 ]

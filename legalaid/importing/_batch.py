@@ -26,8 +26,9 @@ class Batch:
     import_id: int | None = None  # the file's row in `imports` (None in a dry run)
 
 
-# Checks a kind adds to the common ones (references, unique keys): rows that contradict themselves.
-Check = Callable[[list[ParsedRow], Layout, Refs, ErrorLog], None]
+# Checks a kind adds to the common ones (references, unique keys): rows that contradict themselves, or
+# what the database holds (the session is the import's, read only).
+Check = Callable[[Session, list[ParsedRow], Layout, Refs, ErrorLog], None]
 Apply = Callable[[Session, Batch], None]
 
 

@@ -16,6 +16,8 @@ from legalaid.importing._checks import Refs
 from legalaid.importing._columns import Layout, ParsedRow
 from legalaid.importing._errors import ErrorLog
 from legalaid.importing._result import AssignmentChange, DecisionChange
+from legalaid.importing._specs import CASES as CASE_SPEC
+from legalaid.importing._steps import NOT_BEFORE, STEPS, OutOfOrder, out_of_order
 from legalaid.importing._upsert import Record, insert_rows, load_existing, records_of, table_of, update_rows
 from legalaid.importing._values import show
 from legalaid.models import CASE_DATE_FIELDS, Case, CaseEvent, CaseGroup
@@ -37,8 +39,9 @@ _PAIRS = (
 )
 
 
-def check(rows: list[ParsedRow], layout: Layout, refs: Refs, log: ErrorLog) -> None:
-    """An intake names a channel or a known firm; a decision has its date, a lawyer their assignment day."""
+def check(session: Session, rows: list[ParsedRow], layout: Layout, refs: Refs, log: ErrorLog) -> None:
+    """An intake names a channel or a known firm; a decision has its date, a lawyer their assignment day;
+    the dated steps are in order (see _steps), the file's with the case's stored ones."""
     pairs = [(a, b) for a, b in _PAIRS if layout.has(a) and layout.has(b)]
     for row in rows:
         values = row.values
@@ -51,6 +54,41 @@ def check(rows: list[ParsedRow], layout: Layout, refs: Refs, log: ErrorLog) -> N
                 _error(log, row, layout, this, f"missing value ({layout.header[other]} is set)")
         if values.get("decision") == Decision.denied and values.get("lawyer") is not None:
             _error(log, row, layout, "lawyer", "a case whose legal aid was denied has no lawyer")
+    _check_order(session, rows, layout, log)
+
+
+def _check_order(session: Session, rows: list[ParsedRow], layout: Layout, log: ErrorLog) -> None:
+    """Each row's steps in order. A step the file leaves out is the case's stored one (a file of case_no and
+    ended_on is checked against the stored first contact); a pair of stored steps is not the file's doing."""
+    ordered = (*STEPS, *NOT_BEFORE)
+    in_file = [name for name in ordered if layout.has(name)]
+    if not in_file:
+        return
+    left_out = [name for name in ordered if not layout.has(name)]
+    stored = load_existing(session, CASES, ["case_no"], left_out) if left_out else {}
+    for row in rows:
+        values = row.values
+        old = stored.get((values.get("case_no"),), {})
+        dates = {name: old.get(name) for name in left_out} | {name: values.get(name) for name in in_file}
+        for wrong in out_of_order(dates):
+            _order_error(log, row, layout, wrong)
+
+
+def _order_error(log: ErrorLog, row: ParsedRow, layout: Layout, wrong: OutOfOrder) -> None:
+    early, late = wrong.early_on.isoformat(), wrong.late_on.isoformat()
+    if layout.has(wrong.early):  # the earlier step is the one named, as a user reads the row left to right
+        _error(log, row, layout, wrong.early, f"{early} is after {_step_name(layout, wrong.late)} {late}")
+    elif layout.has(wrong.late):
+        _error(log, row, layout, wrong.late, f"{late} is before {_step_name(layout, wrong.early)} {early}")
+
+
+def _step_name(layout: Layout, name: str) -> str:
+    """A step as the file names it; one it leaves out is the case's stored one, in the file's language."""
+    if layout.has(name):
+        return layout.header[name]
+    column = CASE_SPEC.column_named(name)
+    chinese = any(layout.header[c.name] == c.zh for c in layout.columns)
+    return f"the stored {column.zh if chinese and column is not None else name}"
 
 
 def _error(log: ErrorLog, row: ParsedRow, layout: Layout, name: str, message: str) -> None:

@@ -64,7 +64,7 @@ def import_file(
                     result.skipped_reason = f"already imported on {when} (import {earlier.id}); nothing to do"
                     return result
                 refs = Refs.load(session)
-                _check(handler, rows, layout, refs, log)
+                _check(session, handler, rows, layout, refs, log)
                 batch = Batch(handler.spec, layout, rows, refs, write=not dry_run, tick=tick, result=result)
                 if dry_run:
                     handler.apply(session, batch)
@@ -112,11 +112,13 @@ def _imported_before(session: Session, kind: str, sha256: str) -> ImportRecord |
     return session.scalars(query.order_by(ImportRecord.id).limit(1)).first()
 
 
-def _check(handler: Kind, rows: list[ParsedRow], layout: Layout, refs: Refs, log: ErrorLog) -> None:
+def _check(
+    session: Session, handler: Kind, rows: list[ParsedRow], layout: Layout, refs: Refs, log: ErrorLog
+) -> None:
     check_refs(rows, layout, refs, log)
     check_unique(rows, handler.spec, layout, log)
     if handler.check is not None:
-        handler.check(rows, layout, refs, log)
+        handler.check(session, rows, layout, refs, log)
     log.raise_if_any()
 
 

@@ -57,7 +57,7 @@ def append_consultations(session: Session, batch: Batch) -> None:
         insert_rows(session, table_of(Consultation), records, batch.tick)
 
 
-def check_leave(rows: list[ParsedRow], layout: Layout, refs: Refs, log: ErrorLog) -> None:
+def check_leave(session: Session, rows: list[ParsedRow], layout: Layout, refs: Refs, log: ErrorLog) -> None:
     for row in rows:
         start, end = row.values.get("start"), row.values.get("end")
         if start is not None and end is not None and end < start:
