@@ -2,8 +2,8 @@
 
 ``import_file(rt, "cases", Path("cases.csv"))`` upserts on the kind's key (consultations are appended,
 once per file); ``write_csv`` and ``write_xlsx`` write files in the same format. Errors read
-``file:row:column: message``: the row as a spreadsheet numbers it (the header is row 1), the column as the
-file names it, ``-`` when the problem is the file or a whole row.
+``file:row:column: message``: the row as a spreadsheet numbers it (the header is row 1, or below a title:
+see _header), the column as the file names it, ``-`` when the problem is the file or a whole row.
 """
 
 from legalaid.importing._errors import ImportFailed
