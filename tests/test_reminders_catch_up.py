@@ -5,23 +5,31 @@ a scan that finds nothing says what was sent before."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from builders import make_case, make_reminders_center, scan
 from mailroom import digest_rows, outbox
 from sqlalchemy import select
 
-from cli import main
+from cli import _common, main
+from cli.demo.data import DEFAULT_AS_OF
+from cli.demo.run import SEED_YEAR_START_MONTH, STEPS, run_demo
 from legalaid.calendar import WorkCalendar
+from legalaid.config import Settings
 from legalaid.models import ReminderSent
 from legalaid.reminders import load_rules
 from legalaid.reminders.overdue import overdue_items
 from legalaid.reminders.rules import catch_up
-from legalaid.runtime import Runtime
+from legalaid.reports.periods import period_containing
+from legalaid.reports.timeliness import timeliness
+from legalaid.runtime import Runtime, build_runtime
 
 MONDAY = date(2012, 10, 15)  # the lookback window (14 days) starts on 2012-10-01
-CONTACTED = {
+CONTACTED: dict[str, Any] = {
     "applied_on": date(2012, 5, 20),
     "assigned_on": date(2012, 6, 1),
     "first_contact_on": date(2012, 6, 2),
@@ -97,9 +105,6 @@ def test_each_open_overdue_item_is_sent_once_at_its_level_marked_overdue(rt: Run
 
 
 def test_english_digests_mark_the_catch_up(tmp_path: object, rt: Runtime) -> None:
-    from legalaid.config import Settings
-    from legalaid.runtime import build_runtime
-
     other = build_runtime(Settings(data_dir=rt.settings.data_dir, locale="en"))
     try:
         _scenarios(other)
@@ -231,3 +236,31 @@ def test_the_overdue_command_groups_by_the_person_who_must_act(
         ("C-68", 24),
     ]  # on 09-01 the return visit and the first contact were not due yet
     assert main(["reminders", "overdue", "--as-of", "2012-02-30"]) == 2
+
+
+def test_on_the_demo_center_the_list_matches_the_annual_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``reminders overdue --json`` per rule equals the annual report's 逾期未办 figures for the same day:
+    the demo date, and the last day of the demo's statistical year."""
+    settings = Settings(data_dir=tmp_path / "var")
+    run_demo(settings, steps=[step for step in STEPS if step.name in ("schema", "files", "import")])
+    monkeypatch.setenv("LEGALAID_DATA_DIR", str(settings.data_dir))
+    _common.reset_runtime()
+    rt = build_runtime(settings)
+    try:
+        rules = load_rules(settings)
+        calendar = WorkCalendar.from_settings(settings)
+        for day in (DEFAULT_AS_OF, DEFAULT_AS_OF - timedelta(days=1)):
+            period = period_containing(day, "year", start_month=SEED_YEAR_START_MONTH)
+            assert period.end >= day  # the report counts on min(period end, as of): this day
+            with rt.transaction() as session:
+                figures = timeliness(session, period, rules, calendar, as_of=day).overdue
+            assert main(["reminders", "overdue", "--as-of", day.isoformat(), "--json"]) == 0
+            groups = json.loads(capsys.readouterr().out)
+            listed = Counter(item["rule"] for group in groups for item in group["items"])
+            assert {rule: listed.get(rule, 0) for rule in figures} == figures
+            assert sum(figures.values()) > 0  # the demo has overdue work to compare
+    finally:
+        rt.dispose()
+        _common.reset_runtime()

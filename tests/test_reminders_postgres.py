@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from builders import make_case, make_reminders_center
@@ -112,3 +113,36 @@ def test_the_due_items_come_from_indexes(pg_rt: Runtime) -> None:
     with pg_rt.engine.connect() as connection:
         plan = "\n".join(connection.execute(text(f"EXPLAIN {compiled}")).scalars())
     assert "Seq Scan on cases" not in plan, plan
+
+
+def test_the_catch_up_on_postgresql_sends_what_is_open_and_overdue_once(pg_rt: Runtime) -> None:
+    """A first import: finished cases of years past and three open overdue ones; the catch-up sends the
+    three, once, at their highest level, and the next day's scan nothing."""
+    from builders import scan
+
+    with pg_rt.transaction() as session:
+        center = make_reminders_center(session)
+        lawyer = center.lawyer_id
+        for n in range(200):
+            on = date(2004, 1, 5).toordinal() + n * 15
+            make_case(session, case_no=f"OLD-{n:03d}", applied_on=date.fromordinal(on),
+                      decided_on=date.fromordinal(on + 2), assigned_on=date.fromordinal(on + 3),
+                      first_contact_on=date.fromordinal(on + 5), ended_on=date.fromordinal(on + 60),
+                      closure_submitted_on=date.fromordinal(on + 70),
+                      return_visit_on=date.fromordinal(on + 80), lawyer=lawyer)  # fmt: skip
+        contacted: dict[str, Any] = {
+            "assigned_on": date(2012, 6, 1),
+            "first_contact_on": date(2012, 6, 2),
+            "lawyer": lawyer,
+        }
+        make_case(session, case_no="OPEN-1", ended_on=date(2009, 3, 2), **contacted)
+        make_case(session, case_no="OPEN-2", applied_on=date(2011, 6, 1))
+        make_case(session, case_no="OPEN-3", ended_on=date(2012, 7, 1),
+                  closure_submitted_on=date(2012, 7, 20), **contacted)  # fmt: skip
+    report = scan(pg_rt, AS_OF)
+    assert {(r["case_no"], r["rule"], r["level"], r["catch_up"]) for r in report.rows} == {
+        ("OPEN-1", "closure_due", "escalation", True),
+        ("OPEN-2", "review_due", "escalation", True),
+        ("OPEN-3", "return_visit_due", "reminder", True),
+    }
+    assert scan(pg_rt, date(2012, 10, 9)).rows == []
