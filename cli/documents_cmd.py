@@ -66,6 +66,7 @@ def render(
             reason=reason,
             issued_on=issue_date,
             issuer=Issuer.from_settings(rt.settings),
+            record_number=not dry_run,  # a dry run shows the number it would get
         )
         if dry_run:
             _report([_describe(doc, None)], as_json=as_json, dry_run=True)
@@ -92,6 +93,8 @@ def _describe(doc: RenderedDocument, record: GeneratedDocument | None) -> dict[s
         "size": doc.size,
         "sha256": doc.sha256,
         "id": record.id if record else None,
+        "document_no": doc.document_no,
+        **({"fonts": doc.fonts} if doc.fonts else {}),
     }
 
 
@@ -102,8 +105,12 @@ def _report(items: list[dict[str, object]], *, as_json: bool, dry_run: bool) -> 
     for item in items:
         where = f"would write {item['file_name']}" if dry_run else f"wrote {item['path']}"
         sha = str(item["sha256"])[:12]
+        fonts = f"; {item['fonts']}" if item.get("fonts") else ""
         console.print(
-            f"{where} ({item['size']} bytes, sha256 {sha}…)", markup=False, highlight=False, soft_wrap=True
+            f"{where} ({item['document_no']}, {item['size']} bytes, sha256 {sha}…{fonts})",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
         )
 
 

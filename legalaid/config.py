@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import string
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -35,6 +36,25 @@ PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "password", "secret", 
 _URL_PASSWORD = re.compile(r"^([a-zA-Z][\w+.-]*://[^:/@]*:)[^@]*@")
 
 CommaList = Annotated[list[str], NoDecode]
+
+DOCUMENT_NUMBER_FORMAT = "{prefix}法援{code}〔{year}〕{serial}号"
+_NUMBER_FIELDS = {"prefix": "X", "code": "指", "year": 2012, "serial": 35}
+
+
+def document_number_format_problem(value: str) -> str | None:
+    """Why ``value`` cannot number documents (None when it can): it must name {code}, {year} and {serial}
+    (or two kinds, or two years, would print the same number) and nothing else."""
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        value.format(**_NUMBER_FIELDS)
+    except KeyError as exc:
+        known = "{prefix} {code} {year} {serial}"
+        return f"{value!r}: unknown placeholder {{{exc.args[0]}}} (known: {known})"
+    except (ValueError, IndexError, AttributeError) as exc:
+        return f"{value!r} is not a number format like {DOCUMENT_NUMBER_FORMAT!r} ({exc})"
+    if missing := [f"{{{n}}}" for n in ("code", "year", "serial") if n not in names]:
+        return f"{value!r} lacks {', '.join(missing)} (placeholders: {{prefix}} {{code}} {{year}} {{serial}})"
+    return None
 
 
 def _split_commas(value: Any) -> Any:
@@ -102,6 +122,9 @@ class Settings(BaseSettings):
 
     center_name: str = "XX区法律援助中心"
     document_number_prefix: str = Field(default="X", max_length=10)
+    # The document numbers (文号): {prefix} the setting above, {code} the register (决/不/指), {year} the
+    # year of issue, {serial} the number in that register and year (GB/T 9704 §7.2.4: no 第, no zeros).
+    document_number_format: str = Field(default=DOCUMENT_NUMBER_FORMAT, max_length=100)
     # Assignments and decisions older than this many days are history (a first import of old cases),
     # not news: no notice is sent for them.
     notice_window_days: int = Field(default=14, ge=0, le=366)
@@ -181,6 +204,13 @@ class Settings(BaseSettings):
     @classmethod
     def _supported_broker(cls, value: str) -> str:
         if value and (problem := broker_url_problem(value)):
+            raise ValueError(problem)
+        return value
+
+    @field_validator("document_number_format")
+    @classmethod
+    def _valid_number_format(cls, value: str) -> str:
+        if problem := document_number_format_problem(value):
             raise ValueError(problem)
         return value
 

@@ -112,6 +112,21 @@ def write_atomically(path: Path, data: bytes, *, replace: bool = True) -> bool:
     return staged.written == [path]
 
 
+def current_umask() -> int:
+    """The process's umask, read from /proc where it can be (setting it to read it, the only portable way,
+    would change it for a moment for every thread)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 class StagedFiles:
     """Files put in place only once the transaction that recorded them has committed.
 
@@ -141,6 +156,9 @@ class StagedFiles:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
         self._staged.append((Path(temporary), path, replace))
+        # mkstemp makes the file 0600; a document is a file like any other, readable as the umask lets
+        # (0644 under the usual 022), so that the staff sharing its folder can open it.
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as stream:
             stream.write(data)
             stream.flush()

@@ -14,6 +14,12 @@ the title in 方正小标宋简体 at 二号 (22 pt), the body in 仿宋_GB2312 
 28.95 pt (22 lines a page); the document number under the title; the issuing body and the date at the foot,
 right-aligned. Where a font is missing, the font table tells Word and WPS what to use instead
 (华文中宋, 仿宋).
+
+One page each: the assignment notice's case table is set in 小四 (12 pt) on exact single (16 pt) lines
+with a narrow label column and the three dates in one row, so its nine rows take the room of five body
+lines; and the closing line, the blank lines for
+the seal and the issuing body are kept with the next paragraph, so should a long case overflow the page,
+the signature never stands alone on the last one (GB/T 9704 §7.3.5: no seal page without text).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from pathlib import Path
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docx.table import _Cell
@@ -45,6 +52,9 @@ TITLE_SIZE = Pt(22)  # 二号
 BODY_SIZE = Pt(16)  # 三号
 LINE_SPACING = Pt(28.95)  # 22 lines in the 225 mm type area
 INDENT = Pt(32)  # 首行缩进两字
+CELL_SIZE = Pt(12)  # 小四, the case table of the assignment notice
+CELL_LINE_SPACING = Pt(16)  # exact single lines
+COLUMN_WIDTHS = (Mm(26), Mm(130))  # label, value: the 156 mm type width; a label is 4 characters at most
 _TAG = re.compile(r"(\{\{.*?\}\}|\{%.*?%\})")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -63,7 +73,9 @@ FONT_TABLE_ENTRIES = {
 class Line:
     """One paragraph: its role (which sets font and alignment) and its text with Jinja tags."""
 
-    role: str  # title, number, addressee, body, sign, date, blank
+    # title, number, addressee, body, close (the last line: 特此通知), blank, blank_keep (above the
+    # signature), sign, date
+    role: str
     text: str = ""
 
 
@@ -85,8 +97,8 @@ def _head(kind: str, locale: Locale) -> list[Block]:
 
 # The issuing body and the date, two blank lines below the text (room for the seal).
 _SIGNATURE: list[Block] = [
-    Line("blank"),
-    Line("blank"),
+    Line("blank_keep"),
+    Line("blank_keep"),
     Line("sign", "{{ center_name }}"),
     Line("date", "{{ issue_date }}"),
 ]
@@ -106,26 +118,22 @@ TABLE_ROWS: dict[Locale, tuple[tuple[str, str], ...]] = {
         ("受援人", "{{ applicant_name }}"),
         ("案件类型", "{{ case_type }}"),
         ("案由", "{{ matter }}"),
-        ("申请日期", "{{ applied_on }}"),
-        ("决定日期", "{{ decided_on }}"),
-        ("指派日期", "{{ assigned_on }}"),
+        ("日期", "{{ applied_on }}申请，{{ decided_on }}决定给予，{{ assigned_on }}指派"),
         ("承办人", "{{ lawyer_name }}"),
         ("承办机构", "{{ firm_name }}"),
         ("机构地址", "{{ firm_address }}"),
         ("电子邮箱", "{{ firm_email }}"),
     ),
     "en": (
-        ("Case number", "{{ case_no }}"),
+        ("Case no.", "{{ case_no }}"),
         ("Recipient", "{{ applicant_name }}"),
         ("Case type", "{{ case_type }}"),
         ("Matter", "{{ matter }}"),
-        ("Applied on", "{{ applied_on }}"),
-        ("Decided on", "{{ decided_on }}"),
-        ("Assigned on", "{{ assigned_on }}"),
+        ("Dates", "applied {{ applied_on }}, granted {{ decided_on }}, assigned {{ assigned_on }}"),
         ("Lawyer", "{{ lawyer_name }}"),
         ("Firm", "{{ firm_name }}"),
-        ("Firm address", "{{ firm_address }}"),
-        ("Firm email", "{{ firm_email }}"),
+        ("Address", "{{ firm_address }}"),
+        ("Email", "{{ firm_email }}"),
     ),
 }
 
@@ -144,7 +152,7 @@ WORDING: dict[Locale, dict[str, list[Block]]] = {
                 "本中心将指派律师或者其他法律援助人员为你提供法律援助，并另行通知你。"
                 "请你如实提供与案件有关的情况和证据材料，配合承办人员办理法律援助事项。",
             ),
-            Line("body", "特此决定。"),
+            Line("close", "特此决定。"),
         ],
         "denial_decision": [
             Line("addressee", "{{ applicant_name }}："),
@@ -157,12 +165,11 @@ WORDING: dict[Locale, dict[str, list[Block]]] = {
             Line("addressee", "{{ firm_name }}："),
             Line(
                 "body",
-                "根据《中华人民共和国法律援助法》的有关规定，本中心决定对下列案件给予法律援助，"
-                "现指派你单位{{ lawyer_name }}承办。请于收到本通知后及时与受援人联系，"
-                "依法办理法律援助事项，并在案件办结后按照规定向本中心提交结案材料。",
+                "根据《中华人民共和国法律援助法》，本中心指派你单位{{ lawyer_name }}承办下列法律援助案件。"
+                "请及时与受援人联系，依法办理，并在案件办结后按照规定向本中心提交结案材料。",
             ),
             Table(TABLE_ROWS["zh_CN"]),
-            Line("body", "特此通知。"),
+            Line("close", "特此通知。"),
         ],
     },
     "en": {
@@ -199,10 +206,9 @@ WORDING: dict[Locale, dict[str, list[Block]]] = {
             Line("addressee", "To {{ firm_name }}:"),
             Line(
                 "body",
-                f"Under {_LAW_EN} this center has decided to grant legal aid in the case below, and assigns "
-                "it to {{ lawyer_name }} of your organisation. Please contact the recipient promptly, handle "
-                "the matter according to law, and submit the closing materials to the center when the case "
-                "ends.",
+                f"Under {_LAW_EN} this center assigns the legal aid case below to {{{{ lawyer_name }}}} "
+                "of your organisation. Please contact the recipient promptly, handle the case according "
+                "to law and submit the closing materials to the center when it ends.",
             ),
             Table(TABLE_ROWS["en"]),
         ],
@@ -231,23 +237,25 @@ def _fonts(role: str, locale: Locale) -> tuple[str, str]:
 def _fill(paragraph: Paragraph, text: str, *, role: str, locale: Locale) -> None:
     """Text as runs, each Jinja tag in a run of its own, every run with its fonts and size."""
     fmt = paragraph.paragraph_format
-    fmt.line_spacing = LINE_SPACING
+    fmt.line_spacing = CELL_LINE_SPACING if role == "cell" else LINE_SPACING
     fmt.space_before = Pt(0)
     fmt.space_after = Pt(0)
+    # The closing line, the seal's blank lines and the issuing body stay on the date's page.
+    fmt.keep_with_next = role in ("close", "blank_keep", "sign")
     if role == "title":
         fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
     elif role in ("number", "sign", "date"):
         fmt.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         # 成文日期右空四字; the issuing body above it, roughly centred over the date.
         fmt.right_indent = {"number": None, "sign": Pt(48), "date": Pt(64)}[role]
-    elif role == "body":
+    elif role in ("body", "close"):
         fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
         fmt.first_line_indent = INDENT
     latin, east_asia = _fonts(role, locale)
     for piece in (p for p in _TAG.split(text) if p):
         run = paragraph.add_run(piece)
         _set_fonts(run, latin=latin, east_asia=east_asia)
-        run.font.size = TITLE_SIZE if role == "title" else BODY_SIZE
+        run.font.size = {"title": TITLE_SIZE, "cell": CELL_SIZE}.get(role, BODY_SIZE)
         if role == "title" and locale == "en":  # 小标宋 is bold by design; Times New Roman is not
             run.font.bold = True
 
@@ -256,11 +264,20 @@ def _add_table(document: object, table: Table, locale: Locale) -> None:
     grid = document.add_table(rows=0, cols=2)  # type: ignore[attr-defined]
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    # LibreOffice lays a table out by its grid columns, Word by the cells' widths: set both.
+    for column, width in zip(grid.columns, COLUMN_WIDTHS, strict=True):
+        column.width = width
     for label, value in table.rows:
-        cells: tuple[_Cell, ...] = tuple(grid.add_row().cells)
-        cells[0].width, cells[1].width = Mm(36), Mm(120)
+        row = grid.add_row()
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row is not split across pages
+        cells: tuple[_Cell, ...] = tuple(row.cells)
+        cells[0].width, cells[1].width = COLUMN_WIDTHS
         _fill(cells[0].paragraphs[0], label, role="cell", locale=locale)
         _fill(cells[1].paragraphs[0], value, role="cell", locale=locale)
+    # The last row goes with what follows (the English notice has no closing line before the seal).
+    for cell in grid.rows[-1].cells:
+        cell.paragraphs[0].paragraph_format.keep_with_next = True
 
 
 def _page_and_defaults(document: object, locale: Locale) -> None:

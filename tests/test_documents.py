@@ -30,8 +30,7 @@ from legalaid.documents import (
     format_date,
     render_document,
 )
-from legalaid.documents.context import build_context, document_number
-from legalaid.models import Case
+from legalaid.documents.context import build_context, with_full_stop
 from legalaid.models.enums import Decision
 from legalaid.runtime import Runtime, build_runtime
 
@@ -94,8 +93,8 @@ def test_hostile_values_come_back_exactly(shared_rt: Runtime, kind: str, locale:
     assert paragraphs[-2] == value  # the center's name above the date
     if kind == "assignment_notice":
         assert cells.count(value) == 5  # recipient, matter, lawyer, firm, email
-    if kind == "denial_decision":
-        assert value in paragraphs  # the reason, a paragraph of its own
+    if kind == "denial_decision":  # the reason, a paragraph of its own, with its full stop (issue 12)
+        assert with_full_stop(value, locale) in paragraphs  # type: ignore[arg-type]
     assert any(value in p for p in paragraphs)
 
 
@@ -126,7 +125,8 @@ def test_the_grant_decision_reads_as_expected(rt: Runtime) -> None:
         make_decided_case(session, case_no="2012民援第001号", applicant="王小明", matter="追索劳动报酬")
         doc = render_document(session, kind="grant_decision", case_no="2012民援第001号", locale="zh_CN")
     paragraphs, _ = docx_texts(doc.content)
-    assert paragraphs[:3] == ["XX区法律援助中心", "给予法律援助决定书", "X法援决〔2012〕第001号"]
+    # GB/T 9704 §7.2.4 (issue 12): the first grant decision of 2012, no 第, no zeros.
+    assert paragraphs[:3] == ["XX区法律援助中心", "给予法律援助决定书", "X法援决〔2012〕1号"]
     assert "王小明：" in paragraphs
     assert any(
         p.startswith(
@@ -200,19 +200,30 @@ def test_the_fonts_have_substitutes_in_the_font_table() -> None:
 
 
 @pytest.mark.parametrize(
-    ("case_no", "expected"),
+    ("reason", "locale", "expected"),
     [
-        ("2012民援第001号", "X法援指〔2012〕第001号"),
-        ("（2012）民援字第15号", "X法援指〔2012〕第015号"),
-        ("2012-1234", "X法援指〔2012〕第1234号"),
-        ("民援七号", "X法援指〔2013〕第042号"),  # no digits: the year issued, the case's id
-        ("2012", "X法援指〔2012〕第042号"),  # only a year
+        ("收入超过标准", "zh_CN", "收入超过标准。"),
+        ("收入超过标准。", "zh_CN", "收入超过标准。"),
+        ("理由是“收入超过标准。”", "zh_CN", "理由是“收入超过标准。”"),
+        ("理由是“收入超过标准”", "zh_CN", "理由是“收入超过标准”。"),
+        ("不属于法律援助范围！", "zh_CN", "不属于法律援助范围！"),
+        ("收入超过标准  ", "zh_CN", "收入超过标准。"),
+        ("Income above the threshold", "en", "Income above the threshold."),
+        ("Income above the threshold.", "en", "Income above the threshold."),
     ],
 )
-def test_document_number_follows_the_case_number(case_no: str, expected: str) -> None:
-    case = Case(id=42, case_no=case_no)
-    number = document_number(KINDS["assignment_notice"], case=case, issued_on=date(2013, 1, 5), prefix="X")
-    assert number == expected
+def test_the_reason_ends_with_one_full_stop(reason: str, locale: str, expected: str) -> None:
+    assert with_full_stop(reason, locale) == expected  # type: ignore[arg-type]
+
+
+def test_the_denial_letter_prints_its_reason_with_a_full_stop(rt: Runtime) -> None:
+    with rt.transaction() as session:
+        case = make_decided_case(session, decision=Decision.denied)
+        doc = render_document(
+            session, kind="denial_decision", case_no=case.case_no, locale="zh_CN", reason="收入超过标准"
+        )
+    paragraphs, _ = docx_texts(doc.content)
+    assert "收入超过标准。" in paragraphs
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from dataclasses import replace
 from pathlib import Path
 
@@ -131,3 +133,18 @@ def test_a_hostile_file_name_given_directly_is_made_safe(rt: Runtime, tmp_path: 
         doc = render_document(session, kind="grant_decision", case_no=case.case_no, locale="zh_CN")
         record = save_document(session, replace(doc, file_name="../../escape.docx"), tmp_path / "out")
     assert Path(record.path) == (tmp_path / "out" / "escape.docx").resolve()
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_a_document_is_written_as_the_umask_says(rt: Runtime, tmp_path: Path, umask: int, mode: int) -> None:
+    """Issue 12: documents were 0600 whatever the umask: the staff sharing the folder could not open them."""
+    with rt.transaction() as session:
+        case = make_decided_case(session)
+        doc = render_document(session, kind="grant_decision", case_no=case.case_no, locale="zh_CN")
+    previous = os.umask(umask)
+    try:
+        with rt.transaction() as session:
+            record = save_document(session, doc, tmp_path / "out")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(Path(record.path).stat().st_mode) == mode

@@ -244,7 +244,12 @@ class _Notices:
 
     def _document(self, kind: str, case: Case) -> RenderedDocument:
         return render_document(
-            self.session, kind=kind, case_no=case.case_no, locale=self.settings.locale, issuer=self.issuer
+            self.session,
+            kind=kind,
+            case_no=case.case_no,
+            locale=self.settings.locale,
+            issuer=self.issuer,
+            record_number=not self.dry_run,
         )
 
     def _case(self, case_no: str) -> Case | None:

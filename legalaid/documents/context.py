@@ -6,62 +6,58 @@ context can be shown, logged or tested as the reader will see it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.orm import Session
 
-from legalaid.config import Settings
+from legalaid.config import DOCUMENT_NUMBER_FORMAT, Settings
 from legalaid.dates import format_date
+from legalaid.documents.numbers import NumberFormat, issue_number, preview_number
 from legalaid.documents.registry import DocumentKind, Locale
 from legalaid.errors import UserError
 from legalaid.models import Case, Person
 from legalaid.models.enums import LABELS_ZH, CaseType
 
-# Until the settings carry the center's name and document-number prefix (an open item), documents name a
-# placeholder center, which a reader spots at once and a template editor can replace.
+# Without the settings, documents name a placeholder center, which a reader spots at once.
 DEFAULT_CENTER_NAME = "XX区法律援助中心"
 DEFAULT_NUMBER_PREFIX = "X"
+
+# What ends a sentence already: the full stops, question and exclamation marks, and an ellipsis.
+_SENTENCE_ENDS = frozenset("。．.！!？?…")
+_CLOSING = "”’\"'）)」』》"
 
 _CASE_TYPE_EN = {
     CaseType.civil: "civil",
     CaseType.criminal: "criminal",
     CaseType.administrative: "administrative",
 }
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
-_DIGITS = re.compile(r"\d+")
 
 
 @dataclass(frozen=True)
 class Issuer:
-    """Who issues the documents: the center's name and the prefix of its document numbers (X法援指…)."""
+    """Who issues the documents: the center's name, the prefix of its document numbers (X法援指…) and
+    their format (the settings ``document_number_prefix`` and ``document_number_format``)."""
 
     center_name: str = DEFAULT_CENTER_NAME
     number_prefix: str = DEFAULT_NUMBER_PREFIX
+    number_format: str = DOCUMENT_NUMBER_FORMAT
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Issuer:
-        return cls(center_name=settings.center_name, number_prefix=settings.document_number_prefix)
+        return cls(
+            center_name=settings.center_name,
+            number_prefix=settings.document_number_prefix,
+            number_format=settings.document_number_format,
+        )
+
+    @property
+    def numbers(self) -> NumberFormat:
+        return NumberFormat(prefix=self.number_prefix, template=self.number_format)
 
 
 class DocumentNotApplicable(UserError):
     """The case is not at the step the document records (a grant decision for a denied case, …)."""
-
-
-def document_number(kind: DocumentKind, *, case: Case, issued_on: date, prefix: str) -> str:
-    """``X法援指〔2012〕第001号``: the year and serial number of the case number, in the kind's register.
-
-    Deriving the number from the case number (not from a counter) keeps it the same however often the
-    document is generated, and lets a reader match a document to its case file.
-    """
-    year_match = _YEAR.search(case.case_no)
-    year = year_match.group() if year_match else str(issued_on.year)
-    serials = [
-        m.group() for m in _DIGITS.finditer(case.case_no) if not year_match or m.span() != year_match.span()
-    ]
-    serial = serials[-1] if serials else str(case.id)
-    return f"{prefix}法援{kind.number_code}〔{year}〕第{serial.zfill(3)}号"
 
 
 def build_context(
@@ -73,12 +69,15 @@ def build_context(
     issuer: Issuer,
     reason: str | None = None,
     issued_on: date | None = None,
+    record_number: bool = True,
 ) -> dict[str, str]:
     """The variables ``kind`` promises, for ``case``: exactly ``kind.variables``, each a string.
 
     ``issued_on`` overrides the issue date, which is otherwise the date of the step the document records
     (the decision, or the assignment). A case not at that step, or without the lawyer or reason the kind
-    names, is a DocumentNotApplicable.
+    names, is a DocumentNotApplicable. The document number is issued and recorded in ``session`` (the
+    one recorded before when this document was issued already); ``record_number=False`` (a dry run) shows
+    the number it would get and records nothing.
     """
     values: dict[str, str] = {
         "center_name": issuer.center_name,
@@ -99,7 +98,7 @@ def build_context(
                 f"a {kind.name} states the reason for the denial; record it (决定理由) "
                 f"or give it (--reason) for case {case.case_no}"
             )
-        values["reason"] = reason
+        values["reason"] = with_full_stop(reason, locale)
     if "lawyer_name" in kind.variables:
         values.update(_lawyer_values(session, case))
     issue_date = issued_on or getattr(case, kind.step)
@@ -109,10 +108,22 @@ def build_context(
             "record it, or give the issue date (--issued-on)"
         )
     values["issue_date"] = format_date(issue_date, locale)
-    values["document_no"] = document_number(
-        kind, case=case, issued_on=issue_date, prefix=issuer.number_prefix
+    number = issue_number if record_number else preview_number
+    values["document_no"] = number(
+        session, kind=kind.name, code=kind.number_code, case=case, issued_on=issue_date, style=issuer.numbers
     )
     return {name: values[name] for name in kind.variables}
+
+
+def with_full_stop(sentence: str, locale: Locale) -> str:
+    """``sentence`` ending with a full stop: 。 (in English .) added when it ends without one.
+
+    The letter prints the reason as a paragraph of its own; staff type it with or without the stop."""
+    stripped = sentence.rstrip()
+    last = stripped.rstrip(_CLOSING)  # 理由是“收入超过标准。” ends with its stop inside the quotes
+    if not last or last[-1] in _SENTENCE_ENDS:
+        return sentence
+    return stripped + ("。" if locale == "zh_CN" else ".")
 
 
 def _check_decision(kind: DocumentKind, case: Case) -> None:

@@ -37,6 +37,9 @@ class RenderedDocument:
     locale: Locale
     case_id: int | None
     case_no: str
+    # The document number printed on it (文号), and for a PDF copy the fonts it is set in.
+    document_no: str = ""
+    fonts: str = ""
 
     @property
     def media_type(self) -> str:
@@ -62,12 +65,15 @@ def render_document(
     reason: str | None = None,
     issued_on: date | None = None,
     templates_root: Path | None = None,
+    record_number: bool = True,
 ) -> RenderedDocument:
     """The ``kind`` document of case ``case_no`` in ``locale``, rendered from its template; writes nothing.
 
     ``reason`` is the stated reason of a denial (required for ``denial_decision``); ``issued_on`` overrides
     the issue date (by default the date of the step); ``templates_root`` replaces the shipped templates.
     An unknown kind, locale or case, a case not at the kind's step, or a broken template is a UserError.
+    The document number is issued and recorded in ``session`` (``legalaid.documents.numbers``); with
+    ``record_number=False`` (a dry run) nothing is recorded and the number shown is the one it would get.
     """
     document_kind = get_kind(kind)
     checked_locale = check_locale(locale)
@@ -82,6 +88,7 @@ def render_document(
         issuer=issuer or Issuer(),
         reason=reason,
         issued_on=issued_on,
+        record_number=record_number,
     )
     path = document_kind.template_path(checked_locale, templates_root)
     content = render_template(path, context, name=f"{checked_locale}/{document_kind.template_name}")
@@ -93,4 +100,5 @@ def render_document(
         locale=checked_locale,
         case_id=case.id,
         case_no=case.case_no,
+        document_no=context["document_no"],
     )

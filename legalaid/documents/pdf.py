@@ -9,6 +9,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from legalaid.documents.fonts import FontChoice, choose_fonts
 from legalaid.documents.generate import RenderedDocument
 from legalaid.errors import UserError
 
@@ -39,13 +40,18 @@ def require_office() -> str:
     return office
 
 
-def to_pdf(doc: RenderedDocument, *, office: str | None = None) -> RenderedDocument:
-    """``doc`` converted to PDF by a headless LibreOffice, as a RenderedDocument of the same case."""
+def to_pdf(
+    doc: RenderedDocument, *, office: str | None = None, fonts: FontChoice | None = None
+) -> RenderedDocument:
+    """``doc`` converted to PDF by a headless LibreOffice, as a RenderedDocument of the same case whose
+    ``fonts`` says what it is set in: a missing official font is replaced by the font ``fonts`` (by
+    default fontconfig's choice, ``choose_fonts``) names, not by whatever LibreOffice would pick."""
     program = office or require_office()
+    fonts = fonts if fonts is not None else choose_fonts()
     with tempfile.TemporaryDirectory(prefix="legalaid-pdf-") as scratch:
         folder = Path(scratch)
         source = folder / "document.docx"
-        source.write_bytes(doc.content)
+        source.write_bytes(fonts.apply(doc.content))
         command = [
             program,
             # A private profile: a LibreOffice the user has open (or another conversion) would otherwise
@@ -80,4 +86,5 @@ def to_pdf(doc: RenderedDocument, *, office: str | None = None) -> RenderedDocum
         file_name=str(Path(doc.file_name).with_suffix(".pdf")),
         content=content,
         sha256=hashlib.sha256(content).hexdigest(),
+        fonts=fonts.describe(),
     )

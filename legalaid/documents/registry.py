@@ -21,7 +21,7 @@ LOCALES: tuple[Locale, ...] = get_args(Locale)
 # What each variable holds, for `legalaid documents kinds` and whoever edits a template in Word.
 VARIABLES: dict[str, str] = {
     "center_name": "法律援助中心名称 (the issuing center)",
-    "document_no": "文书编号, e.g. X法援指〔2012〕第001号",
+    "document_no": "文书编号, e.g. X法援指〔2012〕35号 (the setting document_number_format)",
     "issue_date": "落款日期 (the day of the step: decision or assignment)",
     "case_no": "案号",
     "applicant_name": "受援人/申请人姓名",
@@ -30,7 +30,7 @@ VARIABLES: dict[str, str] = {
     "applied_on": "申请日期",
     "decided_on": "审查决定日期 (may be empty)",
     "assigned_on": "指派日期",
-    "reason": "不予法律援助的理由",
+    "reason": "不予法律援助的理由 (its full stop added when it has none)",
     "lawyer_name": "承办人姓名",
     "firm_name": "承办机构 (律师事务所/基层法律服务所)",
     "firm_address": "承办机构地址 (empty until firms have an address)",
