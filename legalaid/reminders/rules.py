@@ -10,7 +10,9 @@ offsets -2 and 0, ``escalate_after = [1]`` is +1. A threshold <= 0 is a reminder
 
 ``pending`` is the calendar part of the scan, pure: for each anchor date near ``as_of`` it gives the most
 urgent threshold of each level that is due and not too old (see its docstring). The scan then asks the
-database only for cases whose anchor is one of those dates.
+database only for cases whose anchor is one of those dates. ``catch_up`` gives, for a rule with a period
+deadline, the last anchor date whose thresholds all fell before the window: its open items are sent once,
+at the rule's last threshold.
 """
 
 from __future__ import annotations
