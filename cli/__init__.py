@@ -10,8 +10,9 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 # typer vendors click as typer._click and re-exports only BadParameter of its exceptions.
-from typer._click.core import Command
+from typer._click.core import Command, Context
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+from typer.core import TyperArgument, TyperOption, _TyperParameter
 
 from cli import (
     _common,
@@ -29,6 +30,7 @@ from cli import (
     report_cmd,
     roster_cmd,
     status_cmd,
+    tokens_cmd,
 )
 from cli._common import print_error
 from legalaid.config import load_settings
@@ -42,6 +44,41 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(wanted: bool) -> None:
+    """``--version``: eager, so it answers before click asks for a command."""
+    if wanted:
+        _common.console.print(f"legalaid {_version()}", highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _legalaid(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        expose_value=False,
+        callback=_print_version,
+        help="Print the version of legalaid and exit.",
+    ),
+) -> None:
+    """Back-office automation for a district legal aid center (法律援助中心)."""
+
+
+def _version() -> str:
+    """The installed package's version (what pip shows), or the source's when it is run uninstalled."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("legalaid")
+    except PackageNotFoundError:
+        from legalaid import __version__
+
+        return __version__
+
+
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(case_cmd.app, name="case")
 app.add_typer(mail_cmd.app, name="mail")
@@ -52,6 +89,7 @@ app.add_typer(reminders_cmd.app, name="reminders")
 app.add_typer(report_cmd.app, name="report")
 app.add_typer(roster_cmd.app, name="roster")
 app.add_typer(jobs_cmd.app, name="jobs")
+app.add_typer(tokens_cmd.app, name="tokens")
 config_cmd.register(app)
 demo_cmd.register(app)
 import_cmd.register(app)
@@ -111,6 +149,26 @@ def _undecodable(args: list[str]) -> str | None:
                 "or rename the file"
             )
     return None
+
+
+# typer 0.29's help labels every parameter with its Python type: "--json <bool>" on a flag, "CASE_NO <str>",
+# "--out <path>". A flag takes no value, and a type name is not what the user types: the help shows the
+# metavar a parameter declares (DATE, DIR, ID), a plain word for the others (TEXT, PATH, N), none on a flag.
+_TYPE_WORDS = {"str": "TEXT", "path": "PATH", "int": "N", "float": "NUMBER"}
+
+
+def _value_label(param: _TyperParameter, ctx: Context) -> str | None:
+    if param.metavar is not None:
+        return param.metavar
+    if isinstance(param, TyperOption) and (param.is_flag or param.count):
+        return None
+    label = param.display_type(ctx)
+    bare = label.strip("<>")
+    return _TYPE_WORDS.get(bare, bare.upper() if bare.isidentifier() else label)
+
+
+TyperOption.display_type_rich = _value_label  # type: ignore[method-assign,assignment]
+TyperArgument.display_type_rich = _value_label  # type: ignore[method-assign,assignment]
 
 
 @functools.cache

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
+import shutil
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -83,9 +86,34 @@ def next_steps(app: typer.Typer, report: DemoReport) -> list[tuple[str, str]]:
         "rota_to": report.steps.get("roster", {}).get("to", report.as_of.isoformat()),
         "report_year": report.steps.get("report", {}).get("period", report.as_of.year),
     }
-    steps = [(f"export LEGALAID_CONFIG={report.files['settings']}", "the demo center's settings")]
-    steps += [(line.format(**values), about) for name, line, about in _NEXT if name in available]
+    settings_path = shlex.quote(str(report.files["settings"]))
+    steps = [(f"export LEGALAID_CONFIG={settings_path}", "the demo center's settings")]
+    command = legalaid_command()
+    steps += [
+        (command + line.format(**values).removeprefix("legalaid"), about)
+        for name, line, about in _NEXT
+        if name in available
+    ]
     return steps
+
+
+def legalaid_command() -> str:
+    """The ``legalaid`` command as it must be typed to run as printed: ``legalaid`` when the shell finds
+    this installation's script by that name, else the script's full path (run as ``/venv/bin/legalaid
+    demo`` with the virtual environment not active, a bare ``legalaid`` is "command not found")."""
+    script = Path(sys.executable).with_name("legalaid")  # not resolved: the venv's python is a link
+    if not script.is_file():  # run as `python -m cli`: no script to point at
+        return "legalaid"
+    found = shutil.which("legalaid")
+    if found is not None and Path(found).resolve() == script.resolve():
+        return "legalaid"
+    return shlex.quote(str(script))
+
+
+def _kinds(by_kind: dict[str, int]) -> str:
+    """The notices by kind, for the summary's line: ": 1 day-before notice, 5 monthly desk reports"."""
+    named = [f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in by_kind.items()]
+    return f": {', '.join(named)}" if named else ""
 
 
 def _count(value: Any) -> str:
@@ -132,7 +160,8 @@ def show(report: DemoReport, steps: list[tuple[str, str]]) -> None:
         lines.insert(
             -1,
             f"desk rota {rota['month']} drawn: {rota['shifts']} duties for {rota['people']} lawyers, "
-            f"{problems}, quality score {rota['score']}; {rota['notices']} duty notice(s) sent",
+            f"{problems}, quality score {rota['score']}; {rota['notices']} duty notice(s) sent"
+            + _kinds(rota.get("notices_by_kind", {})),
         )
     if annual := report.steps.get("report"):
         mailed = " (mailed to the leaders as an .eml file)" if annual["status"] == "sent" else ""

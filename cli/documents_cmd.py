@@ -32,14 +32,14 @@ templates_app = typer.Typer(
 def render(
     kind: Annotated[str, typer.Argument(help=f"The document: {KINDS_HELP}.")],
     case_no: Annotated[str, typer.Option("--case", help="The case number (案号).")],
-    out: Annotated[Path | None, typer.Option("--out", help="Folder [default: data_dir/documents].")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder (default: data_dir/documents).")] = None,
     locale: Annotated[
-        str | None, typer.Option("--locale", help="zh_CN or en [default: the setting].")
+        str | None, typer.Option("--locale", help="zh_CN or en (default: the locale setting).")
     ] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF (needs LibreOffice).")] = False,
     reason: Annotated[str | None, typer.Option("--reason", help="The reason of a denial.")] = None,
     issued_on: Annotated[
-        str | None, typer.Option("--issued-on", help="YYYY-MM-DD [default: the step's].")
+        str | None, typer.Option("--issued-on", help="YYYY-MM-DD (default: the day of the step).")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Render; write and record nothing.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -175,7 +175,7 @@ def check(
         Path | None,
         typer.Option(
             "--dir",
-            help="A folder holding docx/ and email/ [default: the templates_dir setting, or the shipped].",
+            help="A folder holding docx/ and email/ (default: templates_dir, or the shipped ones).",
         ),
     ] = None,
     strict: Annotated[

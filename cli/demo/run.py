@@ -373,8 +373,11 @@ def settings_file(settings: Settings) -> str:
         "[legalaid]",
         f"data_dir = {json.dumps(str(settings.data_dir.resolve()), ensure_ascii=False)}",
     ]
-    if settings.database_url and mask_url(settings.database_url) == settings.database_url:
-        lines.append(f"database_url = {json.dumps(settings.database_url)}")  # no password in it
+    # The URLs the demo was built with, so that the commands run with LEGALAID_CONFIG see the same database
+    # and broker; one with a password is left to the environment (a settings file is no place for it).
+    for name, url in (("database_url", settings.database_url), ("broker_url", settings.broker_url)):
+        if url and mask_url(url) == url:
+            lines.append(f"{name} = {json.dumps(url)}")
     lines += [
         "# The seed center's statistical year runs from 1 November to 31 October.",
         f"report_year_start_month = {SEED_YEAR_START_MONTH}",
