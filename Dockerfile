@@ -23,6 +23,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY legalaid ./legalaid
 COPY cli ./cli
+COPY web ./web
 COPY tasks ./tasks
 COPY workers ./workers
 COPY schedules ./schedules
@@ -35,6 +36,8 @@ RUN pip install . \
 WORKDIR /app
 ENV LEGALAID_DATA_DIR=/data
 USER legalaid
+# The HTTP API (`legalaid web`; docker-compose publishes it on localhost for the reverse proxy).
+EXPOSE 8000
 
 CMD ["legalaid", "serve"]
 

@@ -90,7 +90,7 @@ def resolve_legalaid(argv: list[str]) -> list[str]:
 
 
 def test_the_legalaid_services_are_all_there() -> None:
-    assert set(legalaid_services()) == {"migrate", "worker", "scheduler"}
+    assert set(legalaid_services()) == {"migrate", "worker", "scheduler", "web"}
 
 
 @pytest.mark.parametrize("name", legalaid_services())
@@ -190,6 +190,19 @@ def test_health_conditions_have_healthchecks() -> None:
             if condition == "service_healthy":
                 assert "healthcheck" in SERVICES[dependency], f"{dependency} has no healthcheck"
     assert SERVICES["postgres"]["image"] == "postgres:16"
+
+
+def test_web_serves_the_api_behind_the_proxy() -> None:
+    web = SERVICES["web"]
+    command = command_of(web)
+    assert command[:2] == ["legalaid", "web"]
+    assert command[command.index("--host") + 1] == "0.0.0.0"  # inside its container, for the published port
+    # Published on the host's localhost only: the reverse proxy with TLS is the way in.
+    assert web["ports"] == ["127.0.0.1:8000:8000"]
+    assert depends_on(web).get("migrate") == "service_completed_successfully"
+    assert web["image"] == SERVICES["worker"]["image"]
+    assert re.search(r"^EXPOSE 8000$", _stages()["app"], flags=re.MULTILINE)
+    assert re.search(r"^COPY web \./web$", DOCKERFILE, flags=re.MULTILINE)
 
 
 def test_mailpit_ports() -> None:

@@ -25,6 +25,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "tasks": (*FRONT_DOORS, "workers", "schedules", "apscheduler", *WEB_FRAMEWORK),
     "workers": (*FRONT_DOORS, "schedules", "apscheduler", *WEB_FRAMEWORK),
     "schedules": FRONT_DOORS,
+    # The HTTP API is a front door beside the command line: neither imports the other.
+    "web": ("cli",),
 }
 
 
