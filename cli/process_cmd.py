@@ -1,7 +1,8 @@
-"""``legalaid worker``, ``legalaid scheduler`` and ``legalaid serve``: the long-running processes.
+"""``legalaid worker``, ``scheduler``, ``web`` and ``serve``: the long-running processes.
 
 The command line is where the application is put together, so these commands (and only they) reach into
-``workers/`` and ``schedules/``; they import them when run, so ``legalaid`` itself never loads Celery.
+``workers/``, ``schedules/`` and ``web/``; they import them when run, so ``legalaid`` itself never loads
+Celery or the web framework.
 """
 
 from __future__ import annotations
@@ -66,14 +67,48 @@ def register(app: typer.Typer) -> None:
         configure_logging(settings)
         raise typer.Exit(run_scheduler(settings))
 
+    @app.command("web")
+    def web(
+        host: Annotated[str | None, typer.Option("--host", help="Address to listen on [web_host].")] = None,
+        port: Annotated[
+            int | None, typer.Option("--port", min=1, max=65535, help="Port to listen on [web_port].")
+        ] = None,
+        forwarded_allow_ips: Annotated[
+            str,
+            typer.Option(
+                "--forwarded-allow-ips",
+                help="Proxies whose X-Forwarded-For/-Proto are believed (comma-separated, or *).",
+            ),
+        ] = "127.0.0.1",
+    ) -> None:
+        """Serve the HTTP API (uvicorn); SIGTERM or Ctrl-C: finish the requests in hand, then stop."""
+        import uvicorn
+
+        from web import create_app
+
+        settings = load_settings()
+        _require_current_schema(settings)
+        configure_logging(settings)
+        uvicorn.run(
+            create_app(settings),
+            host=host or settings.web_host,
+            port=port or settings.web_port,
+            # Behind the center's reverse proxy the client is the forwarded address (metrics read it).
+            proxy_headers=True,
+            forwarded_allow_ips=forwarded_allow_ips,
+            log_config=None,  # legalaid's logging, configured above, formats uvicorn's lines too
+            server_header=False,
+        )
+
     @app.command("serve")
     def serve(
         concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, help="Worker processes.")] = 2,
         pool: Annotated[
             PoolName, typer.Option("--pool", "-P", help="Worker execution pool.")
         ] = PoolName.prefork,
+        no_web: Annotated[bool, typer.Option("--no-web", help="Leave the HTTP API out.")] = False,
     ) -> None:
-        """Run a worker and the scheduler together (the embedded default); Ctrl-C stops both."""
+        """Run a worker, the scheduler and the HTTP API together (the embedded default); Ctrl-C stops all."""
         settings = load_settings()
         _require_current_schema(settings)
         configure_logging(settings)
@@ -82,6 +117,8 @@ def register(app: typer.Typer) -> None:
             "scheduler": [*legalaid, "scheduler"],
             "worker": [*legalaid, "worker", f"--concurrency={concurrency}", f"--pool={pool.value}"],
         }
+        if not no_web:  # on web_host:web_port, localhost by default
+            children["web"] = [*legalaid, "web"]
         # A worker's warm shutdown waits for its running tasks, which end by the hard time limit.
         raise typer.Exit(supervise(children, grace=settings.task_time_limit + 10))
 

@@ -181,6 +181,12 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=5, ge=1, le=100)
     # For fault drills and tests: the heartbeat holds its claim this long, as a long job would.
     heartbeat_hold_seconds: float = Field(default=0.0, ge=0, le=3600)
+    # The HTTP API (web/): where `legalaid web` listens, the address people use (links in emails; behind a
+    # reverse proxy, the proxy's https:// address), and the largest request body it reads.
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8000, ge=1, le=65535)
+    web_base_url: str = ""
+    web_max_upload_mb: float = Field(default=10.0, gt=0, le=1024)
 
     _split = field_validator(
         "center_staff", "report_recipients", "roster_slots", "roster_weekdays", mode="before"
@@ -301,6 +307,11 @@ class Settings(BaseSettings):
     @property
     def documents_dir(self) -> Path:
         return (self.data_dir / "documents").resolve()
+
+    @property
+    def resolved_web_base_url(self) -> str:
+        """The API's address for people (no trailing slash): ``web_base_url``, or where it listens."""
+        return (self.web_base_url or f"http://{self.web_host}:{self.web_port}").rstrip("/")
 
     @property
     def uses_redis(self) -> bool:

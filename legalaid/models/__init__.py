@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers every table."""
 
+from legalaid.models.api import ApiToken, IdempotencyRecord
 from legalaid.models.base import Base, UTCDateTime, utcnow
 from legalaid.models.cases import CASE_DATE_FIELDS, Case, CaseEvent, CaseGroup
 from legalaid.models.consultations import Consultation
@@ -13,6 +14,7 @@ from legalaid.models.roster_log import DutyChange, RosterAlert, RosterRequest
 from legalaid.models.runs import ImportRecord, JobRun, LeaderLock
 
 __all__ = [
+    "ApiToken",
     "CASE_DATE_FIELDS",
     "Base",
     "Case",
@@ -25,6 +27,7 @@ __all__ = [
     "DutyShift",
     "Firm",
     "GeneratedDocument",
+    "IdempotencyRecord",
     "ImportRecord",
     "JobRun",
     "LeaderLock",
