@@ -164,6 +164,27 @@ def indent_first_line(paragraph: Any, points: float) -> None:
     paragraph.paragraph_format.first_line_indent = Pt(points)
 
 
+def keep_with_next(paragraph: Any) -> None:
+    """Keep the paragraph on the page of the next one (a table's caption with its table)."""
+    paragraph.paragraph_format.keep_with_next = True
+
+
+def keep_table_together(table: Any) -> None:
+    """A table that does not break across pages when it fits on one (each row kept with the next, no row
+    split), and whose first row repeats on each page when it does not fit (a header printed alone at a
+    page's foot, its rows on the next, is what this prevents)."""
+    rows = list(table.rows)
+    for index, row in enumerate(rows):
+        properties = row._tr.get_or_add_trPr()
+        properties.append(OxmlElement("w:cantSplit"))
+        if index == 0:
+            properties.append(OxmlElement("w:tblHeader"))
+        if index < len(rows) - 1:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
+
+
 def add_picture(paragraph: Any, png: bytes, *, width_cm: float) -> None:
     """An image in its own run of ``paragraph``, scaled to the width."""
     paragraph.add_run().add_picture(io.BytesIO(png), width=Cm(width_cm))

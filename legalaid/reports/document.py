@@ -33,6 +33,8 @@ from legalaid.word import (
     add_picture,
     docx_bytes,
     indent_first_line,
+    keep_table_together,
+    keep_with_next,
     new_document,
     set_font,
     set_properties,
@@ -96,6 +98,7 @@ def render_docx(
         for table in part.tables:
             caption = document.add_paragraph()
             caption.alignment = CENTER
+            keep_with_next(caption)
             _font(caption.add_run(table.title), HEADING_FONT, size=SIZE_4)
             grid = document.add_table(rows=1, cols=len(table.headers))
             grid.style = "Table Grid"
@@ -108,6 +111,7 @@ def render_docx(
                     _font(cell.paragraphs[0].add_run(cell_text(value)), BODY_FONT, size=SIZE_5)
                     if not isinstance(value, str):
                         cell.paragraphs[0].alignment = RIGHT
+            keep_table_together(grid)
             document.add_paragraph()
     if appendix_name:
         note = document.add_paragraph()
