@@ -383,16 +383,19 @@ def ics(
 def document(
     month: Annotated[str, typer.Option("--month", metavar="YYYY-MM", help="The month of the roster.")],
     out: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("."),
+    as_of: AsOfOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The month's 值班安排表 for posting at the desk, as a Word document and an .xlsx."""
+    """The month's 值班安排表 for posting at the desk, as a Word document and an .xlsx, signed with the
+    date it is made (``--as-of``, default today)."""
     from legalaid.roster.document import month_sheet, parse_month, write_sheet
 
     first = parse_month(month)
     output_folder(out, "--out")
+    made_on = _today(as_of)
     rt = runtime()
     with rt.transaction() as session:
-        sheet = month_sheet(session, rt.settings, month=first)
+        sheet = month_sheet(session, rt.settings, month=first, made_on=made_on)
     paths = write_sheet(sheet, rt.settings, out)
     if as_json:
         print_json({"month": month, "rows": len(sheet.rows), "files": [str(p) for p in paths]})

@@ -29,3 +29,10 @@ def format_date(day: date | None, locale: str) -> str:
     if day is None:
         return ""
     return zh_date(day) if locale == "zh_CN" else en_date(day)
+
+
+def format_month(day: date, locale: str) -> str:
+    """The month of ``day``: ``2012年10月`` (``zh_CN``) or ``October 2012``."""
+    if locale == "zh_CN":
+        return f"{day.year}年{day.month}月"
+    return f"{_MONTHS_EN[day.month - 1]} {day.year}"

@@ -8,16 +8,17 @@ text cell: openpyxl takes any text starting with ``=`` for a formula, which must
 from __future__ import annotations
 
 import io
+import unicodedata
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 # openpyxl's data types of a cell read back: a formula, an error value (#DIV/0!).
@@ -95,3 +96,57 @@ def workbook_bytes(workbook: Any, *, created: datetime) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def write_titled_sheet(
+    path: Path,
+    *,
+    sheet_name: str,
+    title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    date_format: str,
+) -> None:
+    """A workbook of one sheet named ``sheet_name``: the title in a merged first row, the headers in bold,
+    then ``rows``. A date stays a date (an Excel serial number shown with ``date_format``), so the column
+    sorts and filters as dates; every column is as wide as its longest text (a Chinese character counts
+    two), so nothing is cut off or hidden behind "####" when the file is opened or printed."""
+    workbook = Workbook()
+    sheet: Any = workbook.active  # Any: openpyxl's stubs type the active sheet as optional
+    sheet.title = sheet_name[:31]  # Excel's limit on a sheet name
+    sheet.append([title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(1, len(headers)))
+    bold(sheet.cell(row=1, column=1), size=14)
+    sheet.cell(row=1, column=1).alignment = Alignment(horizontal="center")
+    sheet.append(list(headers))
+    for cell in sheet[2]:
+        bold(cell)
+    widths = [_display_width(str(header)) for header in headers]
+    for values in rows:
+        sheet.append(list(values))
+        for column, value in enumerate(values):
+            if isinstance(value, date):
+                sheet.cell(row=sheet.max_row, column=column + 1).number_format = date_format
+                # 2012年11月30日: the format's width, and one more digit each for a month and a day
+                shown = _display_width(date_format.replace('"', "")) + 2
+            else:
+                shown = _display_width("" if value is None else str(value))
+            if column < len(widths):
+                widths[column] = max(widths[column], shown)
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width + 2
+    sheet.print_title_rows = "1:2"  # a printout repeats the title and headers on every page
+    # Printed on A4, as wide as the page (as many pages down as it takes).
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == FORMULA:
+                cell.data_type = "s"  # a text that looks like a formula is text
+    workbook.save(path)
+
+
+def _display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet: a CJK (wide) character two, anything else one."""
+    return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)

@@ -231,12 +231,12 @@ def test_the_feed_keeps_a_removed_duty_as_cancelled(
     feed = icalendar.Calendar.from_ical(capsys.readouterr().out)
     events = {str(e["UID"]): e for e in feed.walk("VEVENT")}
     assert set(events) == {
-        "duty-2012-10-08-day-L01@legalaid.invalid",
-        "duty-2012-10-10-day-L01@legalaid.invalid",
+        "duty-2012-10-08-day-L01@localhost",
+        "duty-2012-10-10-day-L01@localhost",
     }
     kept, gone = (
-        events["duty-2012-10-08-day-L01@legalaid.invalid"],
-        events["duty-2012-10-10-day-L01@legalaid.invalid"],
+        events["duty-2012-10-08-day-L01@localhost"],
+        events["duty-2012-10-10-day-L01@localhost"],
     )
     assert (str(kept["STATUS"]), int(kept["SEQUENCE"])) == ("CONFIRMED", 0)
     assert (str(gone["STATUS"]), int(gone["SEQUENCE"])) == ("CANCELLED", 1)
@@ -246,7 +246,7 @@ def test_the_feed_keeps_a_removed_duty_as_cancelled(
     out = tmp_path / "l01.ics"
     assert main(["roster", "ics", "--person", "L01", "--out", str(out)]) == 0
     again = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(out.read_bytes()).walk("VEVENT")}
-    back = again["duty-2012-10-10-day-L01@legalaid.invalid"]
+    back = again["duty-2012-10-10-day-L01@localhost"]
     assert (str(back["STATUS"]), int(back["SEQUENCE"])) == ("CONFIRMED", 2)
     with rt.transaction() as session:
         assert session.scalar(select(func.count()).select_from(DutyChange)) == 4
@@ -257,16 +257,22 @@ def test_the_month_document_and_workbook(
 ) -> None:
     assert main(["roster", "generate", *OCTOBER, "--write"]) == 0
     capsys.readouterr()
-    result = _json(
-        capsys, ["roster", "document", "--month", "2012-10", "--out", str(tmp_path / "out"), "--json"]
-    )
+    argv = ["roster", "document", "--month", "2012-10", "--out", str(tmp_path / "out"), "--json"]
+    result = _json(capsys, [*argv, "--as-of", "2012-09-28"])
     docx_path, xlsx_path = (Path(p) for p in result["files"])
     assert docx_path.name == "值班安排表-2012-10.docx" and result["rows"] == 18
     document = docx.Document(io.BytesIO(docx_path.read_bytes()))
-    assert "2012年10月值班安排表" in document.paragraphs[0].text
+    # The district's name in the title (from the center's, XX区法律援助中心), the month after it.
+    assert document.paragraphs[0].text.replace("\n", "") == (
+        "XX区劳动人事争议仲裁委员会法律援助咨询点值班安排表（2012年10月）"
+    )
     table = document.tables[0]
     assert [c.text for c in table.rows[0].cells] == ["日期", "星期", "班次", "时间", "值班人员", "所属机构"]
     assert [c.text for c in table.rows[1].cells][:3] == ["2012年10月8日", "星期一", "全天"]
     assert table.rows[1].cells[5].text == "明理律师事务所"
-    sheet = load_workbook(xlsx_path).active
-    assert sheet is not None and sheet.max_row == 19 and sheet["E2"].value in NAMES
+    # The 落款: the center, and under it the day the sheet was made.
+    assert [p.text for p in document.paragraphs[-2:]] == ["XX区法律援助中心", "2012年9月28日"]
+    workbook = load_workbook(xlsx_path)
+    sheet = workbook.active
+    # A title row above the headers: one row more than the 18 desk days and the header.
+    assert sheet is not None and sheet.max_row == 20 and sheet["E3"].value in NAMES
