@@ -76,7 +76,9 @@ def show(
 
     rt = runtime()
     with rt.transaction() as session:
-        report = message_report(session, outbox_id, mail_from=rt.settings.mail_from)
+        report = message_report(
+            session, outbox_id, mail_from=rt.settings.mail_from, sender_name=rt.settings.center_name
+        )
     if report is None:
         raise UserError(f"no outbox message {outbox_id}")
     if as_json:
@@ -123,7 +125,9 @@ def retry(
     rt = runtime()
     with rt.transaction() as session:
         if outbox_id is not None:
-            report = message_report(session, outbox_id, mail_from=rt.settings.mail_from)
+            report = message_report(
+                session, outbox_id, mail_from=rt.settings.mail_from, sender_name=rt.settings.center_name
+            )
             if report is None:
                 raise UserError(f"no outbox message {outbox_id}")
             if report["status"] not in (DEAD, QUEUED):

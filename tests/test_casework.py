@@ -53,7 +53,7 @@ def test_assignment_queues_the_notice_with_the_letter_once(rt: Runtime) -> None:
     assert len(report.queued) == 1 and report.problems == []
     [message] = outbox(rt)
     assert message.to_addrs == ["li@firm.example"] and message.cc_addrs == ["office@firm.example"]
-    assert message.subject == "指派通知书：2012民援第001号（王小明）"
+    assert message.subject == "指派通知书：2012民援第001号（王*明）"  # masked, as the digests mask it
     assert "李明" in message.body_text and "5日内" in message.body_text
     [attachment] = message.attachments
     assert attachment.filename == "指派通知书-2012民援第001号.docx"
@@ -147,7 +147,7 @@ def test_import_sends_notices_for_recent_changes_only_and_once(rt: Runtime, tmp_
     subjects = sorted(m.subject for m in outbox(rt))
     assert subjects == [
         "不予法律援助决定书：2012民援第011号",
-        "指派通知书：2012民援第010号（赵六）",
+        "指派通知书：2012民援第010号（赵*）",
         "给予法律援助决定书：2012民援第010号",
     ]
     denial = next(m for m in outbox(rt) if m.subject.startswith("不予"))
@@ -193,7 +193,7 @@ def test_assignment_notice_arrives_over_smtp_and_opens_in_word(
         [received] = server.wait_for(1)
     message = received.message
     assert set(received.recipients) == {"li@firm.example", "office@firm.example"}
-    assert message["Subject"] == "指派通知书：2012民援第001号（王小明）"
+    assert message["Subject"] == "指派通知书：2012民援第001号（王*明）"  # masked, as the digests mask it
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == "指派通知书-2012民援第001号.docx"
     content = attachment.get_content()

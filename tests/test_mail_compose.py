@@ -65,14 +65,28 @@ def test_message_id_depends_on_the_key_only_and_uses_the_sender_domain() -> None
     one = message_id_for("reminder:closure:C1:7", "a@legalaid.example.org")
     assert one == message_id_for("reminder:closure:C1:7", "中心 <b@legalaid.example.org>")
     assert one != message_id_for("reminder:closure:C1:8", "a@legalaid.example.org")
-    assert one.endswith("@legalaid.legalaid.example.org>")
-    assert message_id_for("k", "").endswith("@legalaid.local>")
+    # Issue 12: the configured domain itself, not legalaid.<domain> nor a made-up legalaid.local.
+    assert one.endswith("@legalaid.example.org>") and "@legalaid.legalaid." not in one
+    assert message_id_for("k", "").endswith("@localhost>")  # the fallback sender's domain
 
 
 def test_without_mail_from_the_fallback_sender_is_used() -> None:
     composed = compose(_mail(), mail_from="")
     assert composed.envelope_from == "legalaid@localhost"
     assert composed.parsed()["From"] == "legalaid@localhost"
+
+
+def test_the_from_header_names_the_center_rfc2047_encoded() -> None:
+    composed = compose(_mail(), mail_from="", sender_name="XX区法律援助中心")
+    assert composed.envelope_from == "legalaid@localhost"
+    assert composed.parsed()["From"] == "XX区法律援助中心 <legalaid@localhost>"
+    raw = composed.data.decode("ascii")  # the header on the wire is ASCII: an encoded word
+    assert "From: =?utf-8?b?" in raw and "<legalaid@localhost>" in raw
+    # A display name in mail_from itself wins; a bare mail_from gets the center's name.
+    named = compose(_mail(), mail_from="援助中心 <c@example.org>", sender_name="XX区法律援助中心")
+    assert named.parsed()["From"] == "援助中心 <c@example.org>"
+    bare = compose(_mail(), mail_from="c@example.org", sender_name="XX区法律援助中心")
+    assert bare.parsed()["From"] == "XX区法律援助中心 <c@example.org>"
 
 
 def test_a_malformed_mail_from_is_a_configuration_error() -> None:

@@ -74,8 +74,9 @@ def test_enqueue_stores_a_message_id_from_the_key_and_masks_personal_numbers(rt:
             attachments=[Attachment("申请表.docx", b"PK..")],
             mail_from="中心 <center@legalaid.example.org>",
         )
-    assert row.message_id.endswith("@legalaid.legalaid.example.org>")
-    assert len(row.message_id) == len("<>@legalaid.legalaid.example.org") + 32
+    # The configured domain itself (issue 12: it was legalaid.<domain>).
+    assert row.message_id.endswith("@legalaid.example.org>")
+    assert len(row.message_id) == len("<>@legalaid.example.org") + 32
     assert row.subject == "受援人 3302**********1234 的申请待审查"
     assert row.body_text == "受援人电话 138****5678，身份证 3302**********123X。"
     assert row.body_html == "<p>电话 138****5678</p>"

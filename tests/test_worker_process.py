@@ -165,7 +165,7 @@ def test_a_case_assigned_on_the_command_line_reaches_the_smtp_server_within_seco
                 command.kill()
             assert command.returncode == 0, err
     assert "sweep" not in out  # handed over, not left to the sweep
-    assert received.message["Subject"] == "指派通知书：2012民援第001号（王小明）"
+    assert received.message["Subject"] == "指派通知书：2012民援第001号（王*明）"  # masked
     with capsys.disabled():
         print(f"\ncase assign → SMTP server: {arrived - started:.2f} s from the command's start")
     assert arrived - started < HAND_OFF_BOUND_S

@@ -34,6 +34,7 @@ from legalaid.mail import Attachment, enqueue, render_email
 from legalaid.models import Case, Person
 from legalaid.models.enums import LABELS_ZH, Decision
 from legalaid.paths import StagedFiles
+from legalaid.reminders.digest import shorten_name
 
 log = logging.getLogger(__name__)
 
@@ -271,6 +272,9 @@ class _Notices:
         return {
             "case_no": case.case_no,
             "applicant": case.applicant,
+            # For subjects, which mail lists and phone notifications show to anyone nearby: 王*明, as in
+            # the digests. The body (and the attached document) keeps the full name the lawyer needs.
+            "applicant_masked": shorten_name(case.applicant),
             "case_type": LABELS_ZH[case.case_type] if locale == "zh_CN" else case.case_type.value,
             "matter": case.matter or "",
             "applied_on": format_date(case.applied_on, locale),

@@ -25,7 +25,8 @@ from urllib.parse import quote
 
 from legalaid.mail.failures import PermanentFailure
 
-# Used by the file and console transports when mail_from is not configured (the embedded default).
+# Used by the file and console transports when mail_from is not configured (the embedded default; the
+# smtp transport refuses to start without mail_from). The From header still names the center.
 FALLBACK_FROM = "legalaid@localhost"
 
 # Headers a caller may not set: they are the outbox's to decide.
@@ -133,14 +134,19 @@ def sender_address(mail_from: str) -> str:
     return normalized
 
 
+def mail_domain(mail_from: str) -> str:
+    """The center's mail domain: that of ``mail_from`` (or of the fallback sender when it is unset). The
+    Message-IDs and the .ics UIDs end in it, so they are the center's own, not a made-up domain."""
+    try:
+        return sender_address(mail_from).rpartition("@")[2]
+    except ValueError:  # a malformed mail_from fails the delivery, not the ids
+        return FALLBACK_FROM.rpartition("@")[2]
+
+
 def message_id_for(key: str, mail_from: str) -> str:
     """The Message-ID of the message with this idempotency key: stable, so a resend carries the same one."""
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-    try:
-        domain = sender_address(mail_from).split("@", 1)[1] if mail_from.strip() else "local"
-    except ValueError:
-        domain = "local"
-    return f"<{digest}@legalaid.{domain}>"
+    return f"<{digest}@{mail_domain(mail_from)}>"
 
 
 def check_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -167,8 +173,11 @@ def _valid(addresses: Sequence[str]) -> tuple[list[str], list[str]]:
     return good, bad
 
 
-def compose(mail: OutgoingMail, *, mail_from: str) -> ComposedMail:
+def compose(mail: OutgoingMail, *, mail_from: str, sender_name: str = "") -> ComposedMail:
     """The RFC 5322 message: text (and HTML) alternatives, attachments, RFC 2047/2231 for Chinese.
+
+    The From header's display name is ``mail_from``'s own (``名称 <addr>``) or else ``sender_name`` (the
+    center's name), RFC 2047-encoded: a recipient sees who writes, not a bare ``legalaid@localhost``.
 
     Malformed recipient addresses are dropped and reported in ``skipped``; none left is a permanent
     failure. A malformed ``mail_from`` raises ValueError (configuration, not the message, is wrong).
@@ -196,7 +205,7 @@ def compose(mail: OutgoingMail, *, mail_from: str) -> ComposedMail:
         for attachment in mail.attachments:
             message.attach(_attachment_part(attachment))
 
-    name = parseaddr(mail_from)[0] if mail_from.strip() else ""
+    name = (parseaddr(mail_from)[0] if mail_from.strip() else "") or sender_name.strip()
     message["From"] = formataddr((name, envelope_from), charset="utf-8")
     if to:
         message["To"] = ", ".join(to)

@@ -83,7 +83,7 @@ def _attempt(
     permanent = False
     note: str | None = None
     try:
-        composed = compose(mail, mail_from=rt.settings.mail_from)
+        composed = compose(mail, mail_from=rt.settings.mail_from, sender_name=rt.settings.center_name)
         note = transport.send(composed)
         if composed.skipped:
             skipped = "malformed address(es) skipped: " + ", ".join(composed.skipped)

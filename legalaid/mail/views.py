@@ -61,7 +61,9 @@ def status_report(session: Session, *, now: datetime, dead_limit: int = 50) -> d
     }
 
 
-def message_report(session: Session, outbox_id: int, *, mail_from: str) -> dict[str, Any] | None:
+def message_report(
+    session: Session, outbox_id: int, *, mail_from: str, sender_name: str = ""
+) -> dict[str, Any] | None:
     """One message as the outbox holds it and as it goes out (headers), without attachment bytes."""
     row = session.execute(select(OutboxMessage).where(OutboxMessage.id == outbox_id)).scalar_one_or_none()
     if row is None:
@@ -80,7 +82,7 @@ def message_report(session: Session, outbox_id: int, *, mail_from: str) -> dict[
             .where(OutboxMessage.id == outbox_id)
             .options(selectinload(OutboxMessage.attachments))
         ).scalar_one()
-        message = compose(outbox.outgoing(full), mail_from=mail_from).parsed()
+        message = compose(outbox.outgoing(full), mail_from=mail_from, sender_name=sender_name).parsed()
         headers = {name: str(message[name]) for name in SHOWN_HEADERS if message[name] is not None}
         headers.update({name: str(value) for name, value in row.headers.items()})
     except (PermanentFailure, ValueError) as exc:

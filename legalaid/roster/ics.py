@@ -18,7 +18,7 @@ from icalendar import Calendar, Event
 
 from legalaid.config import Settings
 from legalaid.mail import Attachment
-from legalaid.mail.compose import sender_address
+from legalaid.mail.compose import mail_domain
 
 ICS_MEDIA_TYPE = "text/calendar"
 PRODID = "-//legalaid//arbitration desk roster//ZH"
@@ -49,13 +49,9 @@ def slot_hours(settings: Settings, slot: str) -> tuple[time, time]:
 
 
 def uid_domain(settings: Settings) -> str:
-    """The mail domain of the center (from ``mail_from``), which makes the UIDs globally unique."""
-    if not settings.mail_from.strip():
-        return "legalaid.invalid"
-    try:
-        return sender_address(settings.mail_from).rpartition("@")[2] or "legalaid.invalid"
-    except ValueError:  # a malformed mail_from fails the delivery, not the calendar
-        return "legalaid.invalid"
+    """The mail domain of the center (from ``mail_from``), which makes the UIDs globally unique: the same
+    domain as the Message-IDs of the mails that carry them."""
+    return mail_domain(settings.mail_from)
 
 
 def duty_uid(on: date, slot: str, person: str, domain: str) -> str:
