@@ -271,6 +271,24 @@ def test_escalations_are_their_own_digest_naming_the_lawyer(rt: Runtime) -> None
     assert digest_rows(head.body_text)[1][3] == "中心工作人员"
 
 
+def test_a_director_who_is_the_lawyer_is_escalated_to_the_center_head_not_to_herself(rt: Runtime) -> None:
+    with rt.transaction() as session:
+        make_reminders_center(session)
+        director_id = session.scalar(select(Person.id).where(Person.code == "D1"))
+        # D1 directs F1 and is the lawyer on C1: asking her to 督促承办人 would ask her to chase herself.
+        make_case(session, case_no="C1", assigned_on=date(2012, 10, 10), lawyer=director_id)
+    scan(rt, date(2012, 10, 15))  # first contact due: the reminder goes to her as the lawyer
+    report = scan(rt, date(2012, 10, 16))  # D+1: escalated one level up, to the head of the center
+    escalations = [m for m in outbox(rt) if m.kind == "escalation"]
+    assert [(m.to_addrs, m.subject) for m in escalations] == [
+        (["h1@center.example.cn"], "法律援助案件督办（2012年10月16日）：1项已逾期")
+    ]
+    assert [(r["recipient"], r["role"]) for r in report.rows if r["level"] == "escalation"] == [
+        ("H1", "center_head")
+    ]
+    assert digest_rows(escalations[0].body_text)[1][3] == "赵主任"  # the lawyer the head should chase
+
+
 def test_english_digests(tmp_path: object, rt: Runtime) -> None:
     other = build_runtime(Settings(data_dir=rt.settings.data_dir, locale="en"))
     try:

@@ -180,6 +180,16 @@ class AddressBook:
             return [], [Unreachable(role, "no_director", firm=firm.name)]
         return _reachable([director], role)
 
+    def roles(self, item: DueItem, roles: Sequence[str]) -> list[str]:
+        """The roles an item goes to, one level up where a role would ask someone to chase herself: a
+        firm's director who is the case's own lawyer gets her escalation from the head of the center
+        instead (督促承办人 is not something she can do to herself). Each role once."""
+        lawyer = self.lawyers.get(item.lawyer_id) if item.lawyer_id is not None else None
+        firm = self.firms.get(lawyer.firm_id) if lawyer is not None and lawyer.firm_id is not None else None
+        own = lawyer is not None and firm is not None and firm.director_code == lawyer.code
+        up = ["center_head" if own and role == "firm_director" else role for role in roles]
+        return list(dict.fromkeys(up))
+
     def lawyer_name(self, item: DueItem) -> str:
         lawyer = self.lawyers.get(item.lawyer_id) if item.lawyer_id is not None else None
         return lawyer.name if lawyer else ""
@@ -235,7 +245,7 @@ def plan_digests(items: Iterable[DueItem], rules: dict[str, Rule], book: Address
 
     undelivered: list[Undelivered] = []
     for item in items:
-        for role in rules[item.rule].roles(item.level):
+        for role in book.roles(item, rules[item.rule].roles(item.level)):
             people, unreachable = book.targets(item, role)
             for person in people:
                 digest_for(person, item.level).items.append((item, role))
