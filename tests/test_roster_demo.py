@@ -58,4 +58,4 @@ def test_the_demo_draws_checks_and_announces_the_next_month(tmp_path: Path) -> N
     reports = [p for p in settings.mail_dir.rglob("*.eml") if "roster_month" in p.name]
     assert len(reports) == 5
     report_mail = BytesParser(policy=policy.default).parsebytes(reports[0].read_bytes())
-    assert "2012-10值班月报：综合得分" in str(report_mail["Subject"])
+    assert "2012年10月值班月报：" in str(report_mail["Subject"])  # issue 12: words, not 综合得分

@@ -90,16 +90,18 @@ def test_the_first_working_day_of_a_month_mails_last_months_report_to_coordinato
     received = {m.recipients[0]: m.message for m in arrived if "值班月报" in str(m.message["Subject"])}
     assert set(received) == {"s01@center.example.cn", "h01@center.example.cn"}
     message = received["h01@center.example.cn"]
-    assert (
-        message["Subject"] == f"劳动人事争议仲裁委员会法律援助咨询点2012-10值班月报：综合得分 {quality.score}"
-    )
+    # Issue 12: plain words (no 综合得分, 均衡度 0.72 or +6%), the month as 2012年10月.
+    assert message["Subject"] == "劳动人事争议仲裁委员会法律援助咨询点2012年10月值班月报：缺1班，分配均衡"
     body = message.get_body(("plain",))
     assert body is not None
     text = body.get_content()
-    assert "覆盖率 94%（应值 18 班次，已排 17）" in text
-    assert f"均衡度 {quality.balance:.2f}" in text and f"综合得分 {quality.score}" in text
-    # 17 duties among 3 lawyers available all month: a fair share of 5.7 each; 6 is 6% over it.
-    assert "王律师 | 6 | 5.7 | 18 | +6%" in text and "李律师 | 5 | 5.7 | 18 | —" in text
+    assert "排班：应排18班，已排17班，缺1班；每人值班5至6天，已是本月工作日数下最均衡的安排。" in text
+    assert "均衡度" not in text and "综合得分" not in text and "%" not in text.split("咨询点接待")[0]
+    # 17 duties among 3 lawyers available all month: a fair share of 5.7 each. 6, 6 and 5 is the best
+    # whole duties allow (quality.best_balance), so nobody is flagged for the 6.
+    assert quality.balance == pytest.approx(quality.best_balance)
+    assert "王律师 | 6 | 5.7 | 18 | —" in text and "李律师 | 5 | 5.7 | 18 | —" in text
+    assert "值班偏多" not in text
     assert "尚存问题：连续值班超限 1 处；缺人 1 处。" in text and "调整：调班 1 次。" in text
     assert "咨询点接待咨询 47 人次：解答 40，调解成功 3，转为援助案件 4，转介 0。" in text
 
@@ -139,3 +141,22 @@ def test_notify_month_report_from_the_command_line(rt: Runtime, capsys: pytest.C
     assert main(argv) == 0
     [run] = json.loads(capsys.readouterr().out)
     assert sorted(m["person"] for m in run["messages"]) == ["H01", "S01"]
+
+
+def test_a_rota_that_could_be_more_even_says_so_and_names_who_did_more(rt: Runtime) -> None:
+    with rt.transaction() as session:
+        make_desk(session, lawyers=3)
+        make_person(session, "H01", email="h01@center.example.cn", role=Role.leader)
+        # 18 desk days: L01 does 10, L02 and L03 four each (a share of 6): 8 could have been 6, 6 and 6.
+        who = ["L01"] * 10 + ["L02"] * 4 + ["L03"] * 4
+        make_shifts(session, [(day, "day", code) for day, code in zip(OCTOBER_DESK_DAYS, who, strict=True)])
+    with rt.transaction() as session:
+        month_report(session, rt.settings, as_of=FIRST_OF_NOVEMBER)
+        [message, *_] = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "roster_month_report")
+        ).all()
+        subject, text = message.subject, message.body_text
+    assert subject == "劳动人事争议仲裁委员会法律援助咨询点2012年10月值班月报：排班已满，分配可更均衡"
+    assert "排班：应排18班，已全部排满；每人值班4至10天，还可以更均衡。" in text
+    assert "值班偏多：王律师。" in text
+    assert "王律师 | 10 | 6.0 | 18 | 偏多" in text and "李律师 | 4 | 6.0 | 18 | 偏少" in text

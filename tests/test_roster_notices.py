@@ -118,7 +118,9 @@ def test_the_week_ahead_goes_on_the_last_working_day_to_pool_and_coordinator(rt:
         texts = dict(session.execute(select(OutboxMessage.idempotency_key, OutboxMessage.body_text)).all())
     coordinator, lawyer = texts["roster:weekahead:2012-10-08:S01"], texts["roster:weekahead:2012-10-08:L01"]
     assert "2012年10月8日 | 星期一 | 全天 09:00-17:00 | 张律师" in coordinator
-    assert "综合得分" in coordinator and "综合得分" not in lawyer
+    # The month's figures in words (issue 12: no 综合得分 or 均衡度), for the coordinator only.
+    assert "本月（2012年10月）排班：应排18班" in coordinator and "本月" not in lawyer
+    assert "综合得分" not in coordinator and "均衡度" not in coordinator
     assert "您的值班" in lawyer and "2012年10月12日（星期五）全天" in lawyer
 
 

@@ -15,9 +15,11 @@ often the job runs.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import func, select
@@ -25,13 +27,14 @@ from sqlalchemy.orm import Session
 
 from legalaid.calendar import WorkCalendar
 from legalaid.config import Settings
+from legalaid.dates import format_month
 from legalaid.directory import center_head, center_staff
 from legalaid.models import Consultation, Person
 from legalaid.models.enums import ConsultationChannel, ConsultationOutcome
 from legalaid.models.roster_log import DutyChange, RosterRequest
 from legalaid.roster.checks import find_problems
 from legalaid.roster.mailing import Labels, NoticeRun, notice_job, send
-from legalaid.roster.quality import Quality, measure
+from legalaid.roster.quality import PLAIN, Quality, measure, plain_summary
 from legalaid.roster.store import load_window
 
 OUTCOME_NAMES = {
@@ -133,9 +136,11 @@ def month_report(session: Session, settings: Settings, run: NoticeRun, calendar:
 
 def _context(session: Session, settings: Settings, figures: MonthFigures) -> dict[str, Any]:
     labels = Labels(settings)
+    plain = PLAIN.get(labels.locale, PLAIN["en"])
     quality = figures.quality
     names: dict[str, str] = dict(session.execute(select(Person.code, Person.name)).all())
-    over = dict(quality.over)
+    # The best whole duties allow (within rounding): nobody is flagged, since nothing could be better.
+    best = quality.balance >= quality.best_balance - 1e-9
     rows = [
         {
             "name": names.get(load.person, load.person),
@@ -143,20 +148,25 @@ def _context(session: Session, settings: Settings, figures: MonthFigures) -> dic
             "duties": load.count,
             "share": f"{float(load.share):.1f}",
             "available_days": load.available_days,
-            "over": f"+{over[load.person]}%" if load.person in over else "",
+            "over": "" if best else _off_share(load.count, load.share, plain),
         }
         for load in sorted(quality.loads, key=lambda load: (-load.count, load.person))
     ]
     outcome_names = OUTCOME_NAMES.get(labels.locale, OUTCOME_NAMES["en"])
     return {
-        "month": f"{figures.start:%Y-%m}",
+        "month": format_month(figures.start, labels.locale),
+        **plain_summary(quality, settings),
         "coverage": f"{quality.coverage:.0%}",
         "filled": quality.filled,
         "required": quality.required,
         "balance": f"{quality.balance:.2f}",
         "best_balance": f"{quality.best_balance:.2f}",
         "score": quality.score,
-        "over": "、".join(f"{names.get(code, code)} +{percent}%" for code, percent in quality.over),
+        # Who did more than their share rounded up (someone else could have taken one), only when the
+        # split could be more even.
+        "over": ("、" if labels.locale == "zh_CN" else ", ").join(
+            str(row["name"]) for row in rows if row["over"] == plain["more"]
+        ),
         "rows": rows,
         "problems": [{"kind": labels.problem(kind), "count": n} for kind, n in figures.problems.items()],
         "changes": [{"kind": labels.reason(kind), "count": n} for kind, n in figures.changes.items()],
@@ -166,3 +176,13 @@ def _context(session: Session, settings: Settings, figures: MonthFigures) -> dic
         ],
         "consultations_total": sum(figures.consultations.values()),
     }
+
+
+def _off_share(count: int, share: Fraction, plain: dict[str, str]) -> str:
+    """偏多 / 偏少 for a lawyer whose duties are more than the share rounded up or fewer than it rounded
+    down: a whole duty someone else should have done. Within them, a count is as fair as it can be."""
+    if count > math.ceil(share):
+        return plain["more"]
+    if count < math.floor(share):
+        return plain["fewer"]
+    return ""

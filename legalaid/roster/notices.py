@@ -27,13 +27,14 @@ from sqlalchemy.orm import Session
 
 from legalaid.calendar import WorkCalendar
 from legalaid.config import Settings
+from legalaid.dates import format_month
 from legalaid.directory import center_staff
 from legalaid.models import DutyShift, Person
 from legalaid.models.enums import Slot
 from legalaid.roster.data import SLOT_ORDER, Shift, settings_desk_days
 from legalaid.roster.ics import DutyEvent, ics_attachment
 from legalaid.roster.mailing import Labels, NoticeRun, notice_job, send
-from legalaid.roster.quality import measure
+from legalaid.roster.quality import measure, plain_summary
 from legalaid.roster.store import ShiftChange, duty_version, load_window
 
 
@@ -111,12 +112,13 @@ def _month_quality(session: Session, settings: Settings, calendar: WorkCalendar,
     end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     window = load_window(session, settings, start=start, end=end, calendar=calendar)
     figures = measure(window.view())
+    # In words, as the monthly report says it (month_report.plain_summary): no 均衡度 0.72 or +31%.
     return {
-        "month": f"{start:%Y-%m}",
+        "month": format_month(start, settings.locale),
         "coverage": f"{figures.coverage:.0%}",
         "balance": f"{figures.balance:.2f}",
         "score": figures.score,
-        "over": "、".join(f"{code} +{percent}%" for code, percent in figures.over[:5]),
+        **plain_summary(figures, settings),
     }
 
 

@@ -23,6 +23,7 @@ from fractions import Fraction
 from itertools import combinations
 from typing import Any
 
+from legalaid.config import Settings
 from legalaid.roster.checks import Load, RosterView, loads
 
 
@@ -120,3 +121,71 @@ def _fairest(table: list[Load]) -> list[float]:
     for load in by_remainder[: max(0, left)]:
         counts[load.person] += 1
     return [_load(counts[load.person], load.share) for load in table]
+
+
+# The report in plain words, not in figures of merit: how many positions were filled, how many duties
+# each lawyer did, and whether that is the most even split whole duties allow (the balance equals the
+# best balance) — a split that could not be better is said to be so, and nobody in it is flagged.
+PLAIN = {
+    "zh_CN": {
+        "filled": "应排{required}班，已全部排满",
+        "missing": "应排{required}班，已排{filled}班，缺{missing}班",
+        "range": "{low}至{high}{unit}",
+        "one": "{low}{unit}",
+        "best": "每人值班{counts}，已是本月工作日数下最均衡的安排",
+        "uneven": "每人值班{counts}，还可以更均衡",
+        "headline_filled": "排班已满",
+        "headline_missing": "缺{missing}班",
+        "headline_best": "分配均衡",
+        "headline_uneven": "分配可更均衡",
+        "separator": "，",
+        "more": "偏多",
+        "fewer": "偏少",
+        "unit_day": "天",
+        "unit_duty": "班",
+    },
+    "en": {
+        "filled": "all {required} positions filled",
+        "missing": "{filled} of {required} positions filled, {missing} missing",
+        "range": "{low} to {high} {unit}",
+        "one": "{low} {unit}",
+        "best": "each lawyer did {counts}, the most even split the month's desk days allow",
+        "uneven": "each lawyer did {counts}; the duties could be shared more evenly",
+        "headline_filled": "all filled",
+        "headline_missing": "{missing} missing",
+        "headline_best": "evenly shared",
+        "headline_uneven": "could be more even",
+        "separator": ", ",
+        "more": "more than due",
+        "fewer": "fewer than due",
+        "unit_day": "days",
+        "unit_duty": "duties",
+    },
+}
+
+
+def plain_summary(quality: Quality, settings: Settings) -> dict[str, Any]:
+    """The month's roster in words: ``coverage_text`` (应排18班，已排17班，缺1班), ``balance_text``
+    (每人值班5至6天，已是本月工作日数下最均衡的安排), a ``headline`` for a subject, and ``best``."""
+    plain = PLAIN.get(settings.locale, PLAIN["en"])
+    best = quality.balance >= quality.best_balance - 1e-9
+    counts = [load.count for load in quality.loads]
+    unit = plain["unit_day"] if list(settings.roster_slots) == ["day"] else plain["unit_duty"]
+    low, high = (min(counts), max(counts)) if counts else (0, 0)
+    counts_text = plain["one" if low == high else "range"].format(low=low, high=high, unit=unit)
+    missing = quality.required - quality.filled
+    coverage_text = plain["missing" if missing > 0 else "filled"].format(
+        required=quality.required, filled=quality.filled, missing=missing
+    )
+    headline = plain["separator"].join(
+        [
+            plain["headline_missing" if missing > 0 else "headline_filled"].format(missing=missing),
+            plain["headline_best" if best else "headline_uneven"],
+        ]
+    )
+    return {
+        "headline": headline,
+        "coverage_text": coverage_text,
+        "balance_text": plain["best" if best else "uneven"].format(counts=counts_text),
+        "best": best,
+    }
