@@ -12,6 +12,7 @@ from legalaid.reports.sentences import (
     desk_sentence,
     hotline_sentence,
     migrant_sentence,
+    on_time_sentence,
     percent_change,
     share,
     type_sentence,
@@ -89,3 +90,29 @@ def test_english() -> None:
     assert hotline_sentence("12348", 1912, 1540, locale="en") == (
         "The 12348 legal service hotline took 1,912 calls and visits, up 24.16% on last year"
     )
+
+
+def test_no_data_last_year_is_no_comparison() -> None:
+    """A year before the first record has no figure: the sentence states this year's alone (issue 12)."""
+    assert cases_sentence(165, None, locale="zh_CN", subject="援助中心") == "援助中心共办理法律援助案件165件"
+    assert type_sentence("civil", 125, None, locale="zh_CN", first=True) == "其中民事法律援助案件为125件"
+    assert hotline_sentence("148", 30, None, locale="en") == (
+        "The 148 legal service hotline took 30 calls and visits"
+    )
+    assert compared(5, None, locale="zh_CN", quarter=True) == "去年同期无数据"
+    assert compared(5, None, locale="en") == "no data for last year"
+
+
+def test_an_on_time_share_states_its_basis() -> None:
+    basis = ("本期办结的案件（按办结日期计，含往年受理的案件）", "Cases ended in the period")
+    pending = ("提交期限未届满且尚未提交", "not yet submitted and not yet due")
+    done = ("在30日内提交结案材料", "with closure materials within 30 days")
+    assert on_time_sentence(basis, pending, done, (157, 150, 147), locale="zh_CN") == (
+        "本期办结的案件（按办结日期计，含往年受理的案件）157件，计入按期率的150件"
+        "（提交期限未届满且尚未提交的7件不计），其中在30日内提交结案材料147件，占98.0%"
+    )
+    assert on_time_sentence(basis, pending, done, (2, 0, 0), locale="en") == (
+        "Cases ended in the period: 2, 0 counted (2 not yet submitted and not yet due not counted), "
+        "none of them due yet"
+    )
+    assert on_time_sentence(basis, pending, done, (0, 0, 0), locale="zh_CN") is None
