@@ -29,6 +29,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # Seconds; the API's goal is a p99 under 0.1 s, so the buckets are finest there.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 UNMATCHED = "unmatched"
+API_PREFIX = "/api/v1"
 
 
 class LatencyHistogram:
@@ -86,9 +87,21 @@ class Timing:
         try:
             await self.app(scope, receive, noting)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or UNMATCHED
+            template = route_template(scope)
             self.histogram.observe(scope["method"], template, status, time.perf_counter() - started)
+
+
+def route_template(scope: Scope) -> str:
+    """The template of the route a request matched (``/api/v1/outbox/{id}``), or ``unmatched``.
+
+    FastAPI leaves the matched route in the scope; depending on its version that route's path has the
+    prefix it was included under or not: every router of the API is included under ``/api/v1``."""
+    path = getattr(scope.get("route"), "path", None)
+    if not isinstance(path, str):
+        return UNMATCHED
+    if scope["path"].startswith(API_PREFIX + "/") and not path.startswith(API_PREFIX + "/"):
+        return API_PREFIX + path
+    return path
 
 
 def database_lines(session: Session) -> Iterable[str]:

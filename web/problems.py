@@ -8,6 +8,7 @@ says only that the server failed (the traceback goes to the server's log, never 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from http import HTTPStatus
@@ -81,7 +82,7 @@ class ApiProblem(Exception):
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(
-        problem.model_dump(exclude_none=True),
+        _document(problem),
         status_code=problem.status,
         headers=headers,
         media_type=MEDIA_TYPE,
@@ -91,7 +92,13 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
 def problem_body(status: int, detail: str | None = None, *, type: str = "about:blank") -> bytes:
     """A problem as bytes, for the middlewares that answer before FastAPI does (413, 409)."""
     problem = Problem(type=type, title=HTTPStatus(status).phrase, status=status, detail=detail)
-    return problem.model_dump_json(exclude_none=True).encode("utf-8")
+    return json.dumps(_document(problem), ensure_ascii=False).encode("utf-8")
+
+
+def _document(problem: Problem) -> dict[str, Any]:
+    """The problem as JSON: members without a value left out, but a problem item's null row or column
+    kept (every item has the same three keys)."""
+    return {key: value for key, value in problem.model_dump(mode="json").items() if value is not None}
 
 
 def import_problems(exc: ImportFailed) -> list[ProblemItem]:
