@@ -28,6 +28,14 @@ from legalaid.roster.swap import write_rotation
 if TYPE_CHECKING:
     from cli.demo.run import DemoContext
 
+# The notices the scheduled jobs would queue on the demo date, by the name the summary gives each kind.
+NOTIFIERS = (
+    ("week-ahead roster", week_ahead),
+    ("day-before notice", day_before),
+    ("roster alert", alerts),
+    ("monthly desk report", month_report),
+)
+
 
 def next_month(as_of: date) -> tuple[date, date]:
     """The first whole month from ``as_of`` on: its first and last day."""
@@ -59,13 +67,16 @@ def demo_roster(context: DemoContext) -> dict[str, Any]:
         view = load_window(session, settings, start=start, end=end, calendar=calendar).view()
         problems = find_problems(view)
         quality = measure(view)
-        sheet = month_sheet(session, settings, month=start, calendar=calendar)
+        sheet = month_sheet(session, settings, month=start, made_on=as_of, calendar=calendar)
     files = write_sheet(sheet, settings, context.folder)
-    queued = 0
+    # Each kind counted apart, so that the summary names them ("1 day-before notice, 5 monthly reports").
+    by_kind: dict[str, int] = {}
     if settings.mail_transport != "smtp":
         with rt.transaction() as session:
-            for notifier in (week_ahead, day_before, alerts, month_report):
-                queued += len(notifier(session, settings, as_of=as_of, calendar=calendar).outbox_ids)
+            for kind, notifier in NOTIFIERS:
+                sent = len(notifier(session, settings, as_of=as_of, calendar=calendar).outbox_ids)
+                if sent:
+                    by_kind[kind] = sent
         if settings.mail_transport == "file":
             flush(rt, transport=make_transport(settings))
     return {
@@ -78,6 +89,7 @@ def demo_roster(context: DemoContext) -> dict[str, Any]:
         "score": quality.score,
         "coverage": round(quality.coverage, 4),
         "balance": round(quality.balance, 4),
-        "notices": queued,
+        "notices": sum(by_kind.values()),
+        "notices_by_kind": by_kind,
         "files": [str(path.resolve()) for path in files],
     }
