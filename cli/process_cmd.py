@@ -69,9 +69,18 @@ def register(app: typer.Typer) -> None:
 
     @app.command("web")
     def web(
-        host: Annotated[str | None, typer.Option("--host", help="Address to listen on [web_host].")] = None,
+        host: Annotated[
+            str | None, typer.Option("--host", help="Address to listen on (default: the web_host setting).")
+        ] = None,
         port: Annotated[
-            int | None, typer.Option("--port", min=1, max=65535, help="Port to listen on [web_port].")
+            int | None,
+            typer.Option(
+                "--port",
+                min=1,
+                max=65535,
+                metavar="PORT",
+                help="Port to listen on (default: the web_port setting).",
+            ),
         ] = None,
         forwarded_allow_ips: Annotated[
             str,

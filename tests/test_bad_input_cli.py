@@ -27,7 +27,7 @@ from legalaid.importing import KINDS
 from legalaid.runtime import Runtime, build_runtime
 
 # Commands that run until stopped, or build a whole demo center: only their refusals are tried.
-LONG_RUNNING = {"worker", "serve", "scheduler", "demo"}
+LONG_RUNNING = {"worker", "serve", "scheduler", "web", "demo"}
 # Commands whose exit 1 reports what they found (problems, a service down), printed on stdout.
 REPORTING_EXIT = {"roster check", "status", "jobs status"}
 # The reports render a Word document with charts (a second each): tried in a test of their own.
@@ -128,6 +128,12 @@ STRATEGIES: dict[str, Values] = {
     "queues": _values(["mail"], ["nope", ","]),
     "pool": _values(["solo"], ["bogus"]),
     "hostname": Values(_text(), AWKWARD),
+    "host": _values(["127.0.0.1"], ["", "no such host name"]),
+    "port": _values(["8000"], ["0", "65536", "http"]),
+    "forwarded_allow_ips": _values(["127.0.0.1"], [""]),
+    "tokens create:name": _values(["case-system", "报表"], ["", " ", "x" * 200]),
+    "tokens revoke:name": _values(["seed-token"], ["", "never-made"]),
+    "scope": _values(["read", "write", "admin"], ["all", "READ", ""]),
 }
 STRATEGIES["out"] = STRATEGIES["data_dir"] = STRATEGIES["folder"]
 # Flags: given or not (both --progress and --no-progress for the one that has two).
@@ -143,6 +149,7 @@ FLAGS = {
     "failed",
     "dead",
     "strict",
+    "no_web",
 }
 
 
@@ -235,7 +242,9 @@ def _center(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Runt
     for kind in ("firms", "people", "cases", "roster", "leave"):
         write_file(tmp_path, kind, SAMPLES[kind], name=f"seed-{kind}.csv")
         assert main(["import", kind, f"seed-{kind}.csv"]) == 0
-    assert main(["case", "assign", "2012援001", "L002"]) == 0  # a notice in the outbox: mail show 1 works
+    # A notice in the outbox (mail show 1 works): a reassignment while the case was open.
+    assert main(["case", "assign", "2012援001", "L002", "--on", "2012-05-01"]) == 0
+    assert main(["tokens", "create", "seed-token", "--scope", "read"]) == 0  # one to revoke
     (tmp_path / "existing").mkdir()
     (tmp_path / "a-file.txt").write_text("not a folder")
     write_file(tmp_path, "people", SAMPLES["people"])

@@ -64,7 +64,10 @@ def test_a_resend_after_a_crash_rewrites_the_same_file_with_the_same_bytes(
     with rt.transaction() as session:
         claimed = claim(session, outbox_id, now=t0)
     assert claimed is not None
-    transport.send(compose(claimed.mail, mail_from=rt.settings.mail_from))
+    # As the deliver task composes it (legalaid.mail.delivery): the From header names the center.
+    transport.send(
+        compose(claimed.mail, mail_from=rt.settings.mail_from, sender_name=rt.settings.center_name)
+    )
     first = transport.written[0].read_bytes()
 
     later = t0 + DEFAULT_POLICY.lease + timedelta(seconds=1)

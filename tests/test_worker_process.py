@@ -11,9 +11,11 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from builders import make_decided_case, make_lawyer
 from celery.app.utils import find_app
+from conftest import free_port
 from processes import LEGALAID, ProcessGroup, Run, job_runs, legalaid_env, wait_for, write_schedule
 from smtp_server import SmtpTestServer
 
@@ -70,39 +72,60 @@ def test_embedded_worker_runs_the_scheduled_heartbeat(tmp_path: Path, settings: 
 
 
 @pytest.mark.slow
-def test_serve_runs_worker_and_scheduler_and_ctrl_c_stops_both(tmp_path: Path, settings: Settings) -> None:
+@pytest.mark.parametrize("web", [True, False], ids=["with-web", "no-web"])
+def test_serve_runs_worker_scheduler_and_web_and_ctrl_c_stops_them(
+    tmp_path: Path, settings: Settings, web: bool
+) -> None:
     runtime = build_runtime(settings)
     migrate.upgrade(runtime.engine)
+    port = free_port()
     env = legalaid_env(
         data_dir=settings.data_dir,
         schedule_file=write_schedule(tmp_path / "schedule.toml", second="*/2"),
         leader_lock_ttl=2,
         scheduler_poll_seconds=0.5,
+        web_port=port,
     )
+    expected = ["scheduler", "worker", "web"] if web else ["scheduler", "worker"]
     try:
         with ProcessGroup(tmp_path, env) as procs:
-            serve = procs.start("serve", "serve", "--concurrency=1")
+            serve = procs.start("serve", "serve", "--concurrency=1", *([] if web else ["--no-web"]))
 
-            def started() -> list[int]:
-                return [int(pid) for pid in re.findall(r"started \w+ \(pid (\d+)\)", serve.output())]
+            def started() -> dict[str, int]:
+                return {
+                    name: int(pid) for name, pid in re.findall(r"started (\w+) \(pid (\d+)\)", serve.output())
+                }
 
             children = wait_for(
-                lambda: len(started()) == 2 and started(), timeout=10, what="serve's children", procs=procs
+                lambda: sorted(started()) == sorted(expected) and started(),
+                timeout=10,
+                what="serve's children",
+                procs=procs,
             )
-            for pid in children:
+            for pid in children.values():  # every child, so that none outlives a failing test
                 procs.adopt(pid)
             wait_for(
                 lambda: _succeeded(job_runs(runtime.engine)), timeout=25, what="a heartbeat", procs=procs
             )
+            if web:
+                health = wait_for(lambda: _health(port), timeout=20, what="the web child", procs=procs)
+                assert health.status_code in (200, 503) and "checks" in health.json()
 
             serve.send(signal.SIGINT)
             assert serve.popen.wait(timeout=20) == 0
-            for pid in children:
+            for pid in children.values():
                 with pytest.raises(ProcessLookupError):
                     os.kill(pid, 0)
             assert current_leader(settings, runtime.engine) is None
     finally:
         runtime.dispose()
+
+
+def _health(port: int) -> httpx.Response | None:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=5)
+    except httpx.TransportError:
+        return None
 
 
 def test_worker_scheduler_and_serve_refuse_an_old_schema(
