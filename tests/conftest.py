@@ -15,6 +15,7 @@ from pathlib import Path
 import fault_report
 import pytest
 import redis
+from required import service_missing
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -28,16 +29,7 @@ REDIS_URL = os.environ.get("LEGALAID_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 POSTGRES_URL = os.environ.get(
     "LEGALAID_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-REQUIRE_SERVICES = os.environ.get("LEGALAID_REQUIRE_SERVICES", "") not in ("", "0", "false", "no")
 _LEGALAID_ENV = [k for k in os.environ if k.startswith("LEGALAID_") and not k.startswith("LEGALAID_TEST")]
-
-
-def service_missing(what: str, reason: str) -> None:
-    """Skip (outside CI) or fail (LEGALAID_REQUIRE_SERVICES=1) a test whose service is not reachable."""
-    message = f"{what} not reachable: {reason}"
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{message} (LEGALAID_REQUIRE_SERVICES is set)")
-    pytest.skip(message)
 
 
 @pytest.fixture(autouse=True)

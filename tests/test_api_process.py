@@ -7,8 +7,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import free_port
 from processes import ProcessGroup, legalaid_env, wait_for
+from smtp_server import free_port
 
 from cli import main
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from builders import make_decided_case, make_firm, make_person
-from conftest import service_missing
 from pypdf import PdfReader
+from required import service_missing
 
 from legalaid.documents import Issuer, RenderedDocument, find_office, render_document, to_pdf
 from legalaid.documents import fonts as fonts_module

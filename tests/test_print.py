@@ -24,9 +24,9 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from conftest import service_missing
 from print_samples import Sample, build_samples
 from pypdf import PdfReader
+from required import service_missing
 
 from legalaid.documents import find_office
 

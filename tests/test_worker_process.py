@@ -15,9 +15,8 @@ import httpx
 import pytest
 from builders import make_decided_case, make_lawyer
 from celery.app.utils import find_app
-from conftest import free_port
 from processes import LEGALAID, ProcessGroup, Run, job_runs, legalaid_env, wait_for, write_schedule
-from smtp_server import SmtpTestServer
+from smtp_server import SmtpTestServer, free_port
 
 from cli import main
 from legalaid import migrate

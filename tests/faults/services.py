@@ -20,24 +20,12 @@ import time
 import uuid
 from pathlib import Path
 from types import TracebackType
-from typing import NoReturn
 
-import pytest
 import redis
 from processes import wait_for
+from required import service_missing
 from smtp_server import free_port
 from sqlalchemy import create_engine, text
-
-REQUIRE_SERVICES = os.environ.get("LEGALAID_REQUIRE_SERVICES", "") not in ("", "0", "false", "no")
-
-
-def service_missing(what: str, reason: str) -> NoReturn:
-    """Skip (outside CI) or fail (LEGALAID_REQUIRE_SERVICES=1), as tests/conftest.py does for the shared
-    servers (its helper is not importable from here: in a full run ``conftest`` names this folder's)."""
-    message = f"{what} not available: {reason}"
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{message} (LEGALAID_REQUIRE_SERVICES is set)")
-    pytest.skip(message)
 
 
 class RedisServer:
