@@ -100,15 +100,16 @@ def assign_and_notify(
     dry_run: bool = False,
 ) -> Assignment:
     """Assign case ``case_no`` to ``lawyer_code`` from ``on`` and queue its notices, the 指派通知书 staged
-    in ``staged`` to be written after the commit.
+    in ``staged`` to be written after the commit, whatever the date ``on`` (not held to the notice window).
 
     A dry run checks the assignment and builds the notices (the letter rendered from the case as assigned,
     so a broken template fails it too), then rolls the caller's transaction back: nothing is kept, queued
     or written.
     """
     change = assign_case(session=session, case_no=case_no, lawyer_code=lawyer_code, on=on)
+    # A person's act, so sent whatever ``on`` is: the notice window is for imports of old cases.
     notices = notify_case_changes(
-        session, settings, assignments=[change], today=today, staged=staged, dry_run=dry_run
+        session, settings, assignments=[change], today=today, staged=staged, dry_run=dry_run, by_hand=True
     )
     if dry_run:
         session.rollback()  # the assignment was made in the session only for the letter to be rendered

@@ -10,8 +10,10 @@ dry run renders and builds everything (a broken template fails it too) and queue
 nothing.
 
 Each message's idempotency key names the change (``case:assigned:<case>:<lawyer>:<date>``), so running
-the same import or command again, or from two processes, sends nothing new. Changes older than
-``notice_window_days`` are history (a first import of old cases), not news, and send nothing.
+the same import or command again, or from two processes, sends nothing new. Changes an import finds
+older than ``notice_window_days`` are history (a first import of a center's old cases), not news, and send
+nothing. A change a person makes by hand (``by_hand``: ``legalaid case assign --on``) is meant, whatever
+its date: its notices are sent.
 """
 
 from __future__ import annotations
@@ -66,14 +68,18 @@ def notify_case_changes(
     today: date,
     staged: StagedFiles | None = None,
     dry_run: bool = False,
+    by_hand: bool = False,
 ) -> NoticeReport:
     """Write the outbox rows (and document records) for these changes in the caller's transaction.
 
     The documents' files go into ``staged``, to be put in place after the commit (without it they are
-    written at once); ``dry_run`` builds the messages and documents and writes none of them.
+    written at once); ``dry_run`` builds the messages and documents and writes none of them. ``by_hand``:
+    the changes are a person's act, not found in a file, so the notice window does not apply (a lawyer
+    assigned by hand today to a case dated a month ago still needs the 指派通知书).
     """
     report = NoticeReport()
-    oldest = today - timedelta(days=settings.notice_window_days)
+    # The window tells a center's history (an import of old cases) from news; a person's act is news.
+    oldest = date.min if by_hand else today - timedelta(days=settings.notice_window_days)
     notices = _Notices(session, settings, report, staged=staged, dry_run=dry_run)
     for change in assignments:
         if change.assigned_on is None or change.assigned_on < oldest:
