@@ -91,13 +91,19 @@ def _case_documents(rt: Runtime, out: Path, *, as_of: date) -> list[Sample]:
             ("notice_criminal", "assignment_notice", criminal, ("指派通知书",)),
             ("notice_legal_service_office", "assignment_notice", office, ("指派通知书",)),
         ]
+        # The English letters too: a center with foreign applicants prints them on the same A4 page.
+        wanted += [
+            (f"{sample_kind}_en", kind, case, ())
+            for sample_kind, kind, case, _strings in wanted
+            if sample_kind in ("grant_decision", "denial_decision", "notice_civil")
+        ]
         samples = []
         for sample_kind, kind, case, strings in wanted:
             doc = render_document(
                 session,
                 kind=kind,
                 case_no=case.case_no,
-                locale="zh_CN",
+                locale="en" if sample_kind.endswith("_en") else "zh_CN",
                 issuer=issuer,
                 reason=DENIAL_REASON if kind == "denial_decision" else None,
             )
