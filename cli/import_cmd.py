@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -12,9 +12,6 @@ from cli import _common
 from cli._common import console, print_json, runtime
 from cli._console import import_progress
 from legalaid.errors import UserError
-
-if TYPE_CHECKING:
-    from legalaid.casework import NoticeReport
 
 # legalaid.importing.KINDS, written out: the importer is loaded by an import, not by every --help
 # (tests/test_startup.py checks the two agree).
@@ -42,26 +39,18 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Import firms, people, cases, consultations, the roster or leave; a bad row imports nothing."""
-        from legalaid.casework import import_hook
-        from legalaid.casework.notices import business_today
-        from legalaid.importing import ImportFailed, import_file
-        from legalaid.paths import StagedFiles
+        from legalaid.casework import import_file_with_notices
+        from legalaid.importing import ImportFailed
 
         if not file_name:
             raise UserError("FILE: empty; name the CSV or XLSX file to import")
         file = Path(file_name)
         rt = runtime()
-        # Assignments and decisions the file makes are emailed with their letters, in the same transaction;
-        # the letters' files are put in the documents folder once it has committed.
-        notices: list[NoticeReport] = []
+        # Assignments and decisions the file makes are emailed with their letters, in the same transaction.
         try:
-            with StagedFiles() as staged:
-                hook = import_hook(
-                    rt.settings, today=business_today(rt.settings), reports=notices, staged=staged
-                )
-                result = import_file(
-                    rt, kind, file, dry_run=dry_run, progress=import_progress(progress), on_changes=hook
-                )
+            done = import_file_with_notices(
+                rt, kind, file, dry_run=dry_run, progress=import_progress(progress)
+            )
         except ImportFailed as exc:
             # Every line, unstyled: file:row:column references that an editor or a script can follow.
             sys.stderr.write("".join(f"{line}\n" for line in exc.errors))
@@ -69,12 +58,10 @@ def register(app: typer.Typer) -> None:
             raise _NothingImported(
                 f"{file}: {count} error{'s' if count > 1 else ''}, nothing imported"
             ) from None
-        queued = sum(len(report.queued) for report in notices)
-        problems = [line for report in notices for line in report.problems]
+        result, problems, queued = done.result, done.problems, len(done.outbox_ids)
         from cli._handoff import hand_over_queued
 
-        ids = [] if dry_run else [outbox_id for report in notices for outbox_id in report.queued]
-        note = hand_over_queued(rt, ids)
+        note = hand_over_queued(rt, done.outbox_ids)  # none in a dry run: it calls no notices
         if as_json:
             print_json({**result.as_dict(), "notices_queued": queued, "notice_problems": problems})
             return

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from http import HTTPStatus
 from typing import Any
 
@@ -33,8 +32,6 @@ IMPORT_FAILED = "urn:legalaid:problem:import-failed"
 INVALID_REQUEST = "urn:legalaid:problem:invalid-request"
 UNAVAILABLE = "urn:legalaid:problem:database-unavailable"
 INTERNAL = "urn:legalaid:problem:internal-error"
-# "file:row:column: message", as legalaid.importing writes each bad row.
-_IMPORT_LINE = re.compile(r"^(?P<file>.*?):(?P<row>\d+):(?P<column>[^:]*): (?P<message>.*)$", re.DOTALL)
 
 
 class ProblemItem(BaseModel):
@@ -102,20 +99,8 @@ def _document(problem: Problem) -> dict[str, Any]:
 
 
 def import_problems(exc: ImportFailed) -> list[ProblemItem]:
-    """An import's bad rows as objects; a line of another shape stays whole, as the message."""
-    items = []
-    for line in exc.errors:
-        match = _IMPORT_LINE.match(line)
-        if match is None:
-            items.append(ProblemItem(message=line))
-            continue
-        column = match["column"]
-        items.append(
-            ProblemItem(
-                row=int(match["row"]), column=None if column == "-" else column, message=match["message"]
-            )
-        )
-    return items
+    """An import's bad rows as objects, as the importer built them beside its lines."""
+    return [ProblemItem(row=p.row, column=p.column, message=p.message) for p in exc.problems]
 
 
 def install(app: FastAPI) -> None:

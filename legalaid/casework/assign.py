@@ -18,6 +18,8 @@ from legalaid.models.enums import Decision, Role
 from legalaid.paths import StagedFiles
 
 ASSIGNABLE_ROLES = (Role.lawyer, Role.legal_worker)
+# Who made an assignment, as its case event records it, when a person typed the command.
+BY_HAND = "by hand"
 # The steps an assignment date is compared with, as the refusal names them.
 _STEP_WORDS = {
     "applied_on": "the application",
@@ -30,8 +32,11 @@ _STEP_WORDS = {
 }
 
 
-def assign_case(*, session: Session, case_no: str, lawyer_code: str, on: date) -> AssignmentChange:
-    """Give case ``case_no`` to ``lawyer_code`` from ``on``; the change is logged as a case event.
+def assign_case(
+    *, session: Session, case_no: str, lawyer_code: str, on: date, by: str = BY_HAND
+) -> AssignmentChange:
+    """Give case ``case_no`` to ``lawyer_code`` from ``on``; the change is logged as case events, ``by``
+    saying who made it (the command line: ``by hand``; the HTTP API: ``by token NAME``).
 
     Refused with one line (nothing changes) for an unknown case or person, a person who is not an
     active lawyer or legal worker, a denied case, a date out of the case's order of steps (before the
@@ -59,7 +64,7 @@ def assign_case(*, session: Session, case_no: str, lawyer_code: str, on: date) -
     old_code = previous.code if previous else None
     case.lawyer_id, case.assigned_on = lawyer.id, on
     session.add(CaseEvent(case_id=case.id, kind="lawyer", on=on, detail=f"{old_code or ''}→{lawyer_code}"))
-    session.add(CaseEvent(case_id=case.id, kind="assigned_on", on=on, detail="by hand"))
+    session.add(CaseEvent(case_id=case.id, kind="assigned_on", on=on, detail=by))
     session.flush()
     return AssignmentChange(case_no=case_no, old_lawyer=old_code, new_lawyer=lawyer_code, assigned_on=on)
 
@@ -98,6 +103,7 @@ def assign_and_notify(
     today: date,
     staged: StagedFiles | None = None,
     dry_run: bool = False,
+    by: str = BY_HAND,
 ) -> Assignment:
     """Assign case ``case_no`` to ``lawyer_code`` from ``on`` and queue its notices, the 指派通知书 staged
     in ``staged`` to be written after the commit, whatever the date ``on`` (not held to the notice window).
@@ -106,7 +112,7 @@ def assign_and_notify(
     so a broken template fails it too), then rolls the caller's transaction back: nothing is kept, queued
     or written.
     """
-    change = assign_case(session=session, case_no=case_no, lawyer_code=lawyer_code, on=on)
+    change = assign_case(session=session, case_no=case_no, lawyer_code=lawyer_code, on=on, by=by)
     # A person's act, so sent whatever ``on`` is: the notice window is for imports of old cases.
     notices = notify_case_changes(
         session, settings, assignments=[change], today=today, staged=staged, dry_run=dry_run, by_hand=True

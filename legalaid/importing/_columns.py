@@ -13,7 +13,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any, Literal
 
-from legalaid.importing._errors import ErrorLog, ImportFailed
+from legalaid.importing._errors import ErrorLog
 from legalaid.importing._progress import Ticker
 from legalaid.importing._reading import Sheet
 from legalaid.importing._values import Parser
@@ -109,7 +109,7 @@ def map_headers(sheet: Sheet, spec: KindSpec, log: ErrorLog) -> Layout:
             name, other = (column.zh, column.name) if in_chinese else (column.name, column.zh)
             log.add(at, name, f"missing required column ({name} or {other})", position=len(sheet.headers))
     if len(log) > problems_before:
-        raise ImportFailed(log.lines())
+        raise log.failed()
     return layout
 
 

@@ -1,9 +1,11 @@
-"""``import_file``: read, check every row, then write the whole file in one transaction or nothing."""
+"""``import_file`` (and ``import_rows``, for rows a caller has in memory): read, check every row, then write
+the whole file in one transaction or nothing."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,9 +19,10 @@ from legalaid.importing._columns import Layout, ParsedRow, map_headers, parse_ro
 from legalaid.importing._errors import NO_COLUMN, ErrorLog
 from legalaid.importing._header import header_index, other_kind, other_kind_message, skipped_note
 from legalaid.importing._kinds import KINDS, REGISTRY
-from legalaid.importing._progress import ProgressDisplay, no_display
+from legalaid.importing._progress import ProgressDisplay, Ticker, no_display
 from legalaid.importing._reading import Sheet, read_records, tabulate
 from legalaid.importing._result import ImportResult
+from legalaid.importing._rows import Row, rows_sha256, rows_sheet
 from legalaid.models import ImportRecord
 from legalaid.runtime import Runtime
 
@@ -43,18 +46,60 @@ def import_file(
     not called in a dry run. ``progress`` is told the file's name and rows, and gives the ticker the
     checking and the writing advance (the command line's draws a bar); without it nothing is shown.
     """
-    handler = REGISTRY.get(kind)
-    if handler is None:
-        raise UserError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
+    handler = _handler(kind)
     path = Path(path)  # callers that hand over a str get the same messages
     data = _read_bytes(path)
     result = ImportResult(kind=kind, file=str(path), dry_run=dry_run)
     log = ErrorLog(result.file)
     sheet = _find_table(data, handler, log, result)
+    sha256 = hashlib.sha256(data).hexdigest()
+    display = (progress or no_display)(path.name, len(sheet.rows))
+    return _import_sheet(rt, handler, sheet, log, result, sha256, display, on_changes)
+
+
+def import_rows(
+    rt: Runtime,
+    kind: str,
+    rows: Sequence[Row],
+    *,
+    source: str = "body",
+    dry_run: bool = False,
+    on_changes: OnChanges | None = None,
+) -> ImportResult:
+    """Import ``rows`` (objects keyed by the kind's column names) as ``import_file`` imports a file's: the
+    same checks, all or nothing, the same result; only the reading differs (see _rows). ``source`` names
+    them in the problems' lines and in ``imports`` (``body:2:date: …``: the second row)."""
+    handler = _handler(kind)
+    result = ImportResult(kind=kind, file=source, dry_run=dry_run)
+    log = ErrorLog(source)
+    sheet = rows_sheet(rows, log)
+    display = no_display(source, len(sheet.rows))
+    return _import_sheet(rt, handler, sheet, log, result, rows_sha256(rows), display, on_changes)
+
+
+def _handler(kind: str) -> Kind:
+    handler = REGISTRY.get(kind)
+    if handler is None:
+        raise UserError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
+    return handler
+
+
+def _import_sheet(
+    rt: Runtime,
+    handler: Kind,
+    sheet: Sheet,
+    log: ErrorLog,
+    result: ImportResult,
+    sha256: str,
+    display: AbstractContextManager[Ticker],
+    on_changes: OnChanges | None,
+) -> ImportResult:
+    """Everything after the reading, the same for a file and for rows: the header, every row parsed and
+    checked, then one transaction that writes them all (or, in a dry run, only counts)."""
+    kind, dry_run = result.kind, result.dry_run
     layout = map_headers(sheet, handler.spec, log)
     result.rows = len(sheet.rows)
-    sha256 = hashlib.sha256(data).hexdigest()
-    with (progress or no_display)(path.name, result.rows) as tick:
+    with display as tick:
         tick.stage("checking", result.rows)
         rows = parse_rows(sheet, layout, log, tick)
         try:
@@ -74,7 +119,7 @@ def import_file(
             # Only a concurrent writer gets here: every row was checked against what was in the database.
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise UserError(
-                f"{path}: the database changed during the import ({reason}); run it again"
+                f"{result.file}: the database changed during the import ({reason}); run it again"
             ) from None
     return result
 
