@@ -50,6 +50,8 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         console.print(
             "  ".join(f"{run['job']} {run['status']}" for run in last) or "no runs yet", highlight=False
         )
+        if last and not open_ticks:  # said, not left to an absent table
+            console.print("every tick is done: none dead, failed, waiting or running", highlight=False)
         if open_ticks:
             table = Table("key", "status", "attempts", "due", "error", title="not done", title_justify="left")
             for tick in open_ticks:

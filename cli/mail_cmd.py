@@ -43,6 +43,9 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         print_json(report)
         return
     counts = report["counts"]
+    if not any(counts.values()):  # in words: a row of zeros reads like a broken count
+        console.print("the outbox is empty: no message queued or sent yet", highlight=False)
+        return
     console.print(
         "  ".join(f"{name} {count}" for name, count in counts.items())
         + f"  (due now {report['due_now']}, oldest queued {_age(report['oldest_queued_age_seconds'])})",

@@ -68,6 +68,7 @@ class NoticeRun:
     outbox_ids: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     note: str | None = None  # why nothing was due, when nothing was
+    already: list[str] = field(default_factory=list)  # keys of messages due but queued before
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -151,6 +152,7 @@ def send(
     context = {**Labels(settings).desk(), "recipient_name": person.name, **context}
     email = render_email(template, context, locale=settings.locale)
     if already_queued(session, [key]):
+        run.already.append(key)  # so that a run with nothing new can say when it was sent
         return
     row: dict[str, Any] = {
         "kind": run.kind,
