@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import datetime, tzinfo
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -170,10 +170,21 @@ class _MaskingFilter(logging.Filter):
         return True
 
 
+def local_time(created: float, tz: tzinfo) -> datetime:
+    """A record's time in the center's time zone (``timezone``): the logs read in the same hours as the jobs'
+    schedule and the business dates (2012-10-12T09:00:00.123456+08:00), the offset written out so that
+    a line can still be compared with a UTC timestamp."""
+    return datetime.fromtimestamp(created, tz)
+
+
 class _JsonFormatter(logging.Formatter):
+    def __init__(self, tz: tzinfo) -> None:
+        super().__init__()
+        self.tz = tz
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "time": local_time(record.created, self.tz).isoformat(),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -189,10 +200,15 @@ class _JsonFormatter(logging.Formatter):
 
 
 class _TextFormatter(logging.Formatter):
-    """``time LEVEL logger: message [task_id=… idempotency_key=…]``."""
+    """``time LEVEL logger: message [task_id=… idempotency_key=…]``, the time in the center's zone with its
+    offset (``2012-10-12 09:00:00.123+08:00``), not the machine's zone without one."""
 
-    def __init__(self) -> None:
+    def __init__(self, tz: tzinfo) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self.tz = tz
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return local_time(record.created, self.tz).isoformat(sep=" ", timespec="milliseconds")
 
     def formatMessage(self, record: logging.LogRecord) -> str:
         line = super().formatMessage(record)
@@ -213,7 +229,9 @@ def make_handler(settings: Settings) -> logging.Handler:
     # The stream now: Celery's worker later replaces sys.stderr with a proxy that logs what is written to
     # it, and writing there would log each line again.
     handler = _LegalaidHandler(sys.stderr)
-    handler.setFormatter(_JsonFormatter() if settings.log_format == "json" else _TextFormatter())
+    handler.setFormatter(
+        _JsonFormatter(settings.tz) if settings.log_format == "json" else _TextFormatter(settings.tz)
+    )
     handler.addFilter(_ContextFilter())
     handler.addFilter(_MaskingFilter(configured_secrets(settings)))
     return handler

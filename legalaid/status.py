@@ -176,9 +176,9 @@ def _scheduler(settings: Settings, engine: Engine | None, now: datetime) -> Chec
         f"leader {leader.holder}, last renewed {ago:.0f} s ago, lock valid {left:.0f} s more",
         {
             "holder": leader.holder,
-            "renewed_at": renewed_at.isoformat(),
-            "expires_at": leader.expires_at.isoformat(),
-            "since": leader.since.isoformat() if leader.since else None,
+            "renewed_at": local_time(settings, renewed_at),
+            "expires_at": local_time(settings, leader.expires_at),
+            "since": local_time(settings, leader.since),
         },
     )
 
@@ -186,6 +186,9 @@ def _scheduler(settings: Settings, engine: Engine | None, now: datetime) -> Chec
 def check_outbox(rt: Runtime, now: datetime) -> Check:
     with rt.sessions() as session:
         report = status_report(session, now=now)
+    report["oldest_queued_at"] = _local_iso(rt.settings, report["oldest_queued_at"])
+    for row in report["dead"]:
+        row["updated_at"] = _local_iso(rt.settings, row["updated_at"])
     counts, dead = report["counts"], report["dead"]
     age = report["oldest_queued_age_seconds"]
     summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "empty"
@@ -214,8 +217,8 @@ def check_jobs(
     detail = {
         run.job: {
             "status": run.status,
-            "scheduled_for": run.scheduled_for.isoformat(),
-            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+            "scheduled_for": local_time(rt.settings, run.scheduled_for),
+            "finished_at": local_time(rt.settings, run.finished_at),
             "error": run.error,
         }
         for run in runs
@@ -237,7 +240,10 @@ def check_jobs(
     elif now - heartbeat.scheduled_for > HEARTBEAT_STALE_AFTER:
         minutes = int((now - heartbeat.scheduled_for).total_seconds() // 60)
         problems.append(f"the last heartbeat ran {minutes} min ago: is a worker running?")
-    summary = ", ".join(f"{run.job} {run.status} at {run.scheduled_for:%Y-%m-%d %H:%M}Z" for run in runs)
+    summary = ", ".join(
+        f"{run.job} {run.status} at {local_time(rt.settings, run.scheduled_for, timespec='minutes', sep=' ')}"
+        for run in runs
+    )
     # A scheduled job with no run yet (a daily one on a new installation) is listed, not a problem by itself.
     never = [job for job in scheduled_jobs if job not in detail]
     detail.update(
@@ -259,6 +265,22 @@ def _starting(now: datetime, leading_since: datetime | None, heartbeat: JobRun |
         return None
     ago = max((now - leading_since).total_seconds(), 0)
     return f"starting: the scheduler took the lead {ago:.0f} s ago, its first heartbeat is due in a minute"
+
+
+def local_time(
+    settings: Settings, moment: datetime | None, *, timespec: str = "auto", sep: str = "T"
+) -> str | None:
+    """A stored (UTC) time as ``status`` shows it: in the center's time zone, with the offset
+    (2012-10-12T09:00:00.123456+08:00), as the jobs' schedule and the logs write it; to the microsecond
+    unless ``timespec`` says otherwise, so that a time read back (the leader's ``since``) is the same."""
+    if moment is None:
+        return None
+    return moment.astimezone(settings.tz).isoformat(sep=sep, timespec=timespec)
+
+
+def _local_iso(settings: Settings, value: str | None) -> str | None:
+    """An ISO time from a report (the outbox's, in UTC) in the center's zone."""
+    return local_time(settings, datetime.fromisoformat(value)) if value else None
 
 
 def _ago(seconds: float) -> str:

@@ -465,9 +465,9 @@ def test_a_tick_missed_while_stopped_is_made_up_once_on_restart(tmp_path: Path, 
 
 
 def _logged_at(output: str, message: str) -> datetime | None:
-    """When a process logged ``message`` (its text log's local time, to the millisecond), in UTC."""
+    """When a process logged ``message`` (its text log's time in the center's zone, to the millisecond,
+    with the offset: 2012-10-12 09:00:00.123+08:00), in UTC."""
     for line in output.splitlines():
         if message in line:
-            stamp = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
-            return stamp.astimezone(UTC)  # a naive time is taken as local, as the log wrote it
+            return datetime.fromisoformat(line[:29]).astimezone(UTC)
     return None
