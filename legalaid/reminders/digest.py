@@ -20,7 +20,7 @@ items makes a new digest for them instead of colliding with the morning's.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -327,11 +327,18 @@ def render_digest(
     rules: dict[str, Rule],
     book: AddressBook,
     settings: Settings,
+    links: Mapping[str, str] | None = None,
 ) -> RenderedEmail:
-    """The digest's email (subject, text, HTML) from ``templates/email/<locale>/<kind>_digest.*``."""
+    """The digest's email (subject, text, HTML) from ``templates/email/<locale>/<kind>_digest.*``; a line
+    whose item key ``links`` names carries that link (``actions.digest_links``: the step's button)."""
     locale = settings.locale
+    links = links or {}
     ordered = sorted(digest.items, key=lambda pair: urgency(pair[0], as_of))
-    lines = [_line(item, role, as_of=as_of, rules=rules, book=book, locale=locale) for item, role in ordered]
+    lines = [
+        _line(item, role, as_of=as_of, rules=rules, book=book, locale=locale)
+        | {"link": links.get(item.key, "")}
+        for item, role in ordered
+    ]
     seen: dict[str, Rule] = {}
     for item, _ in ordered:
         seen.setdefault(item.rule, rules[item.rule])

@@ -22,9 +22,11 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
+from legalaid.actions import digest_links
 from legalaid.calendar import WorkCalendar
 from legalaid.config import Settings
 from legalaid.mail import NewMessage, enqueue_many
+from legalaid.models import utcnow
 from legalaid.models.reminders import DELIVERED, UNDELIVERABLE
 from legalaid.reminders.digest import AddressBook, Digest, Plan, plan_digests, render_digest, restrict
 from legalaid.reminders.ledger import Delivery, claim, record_deliveries, sent_on
@@ -167,9 +169,12 @@ def _send(
     # only one batch of rendered bodies is held at once.
     ids: list[int | None] = []
     for start in range(0, len(plan.digests), DIGESTS_PER_INSERT):
+        batch = plan.digests[start : start + DIGESTS_PER_INSERT]
+        # A dry run writes nothing, so its digests carry no links (a link is a row of action_tokens).
+        links = {} if report.dry_run else digest_links(session, settings, batch, now=utcnow())
         messages = [
-            _message(digest, as_of=as_of, rules=rules, book=book, settings=settings)
-            for digest in plan.digests[start : start + DIGESTS_PER_INSERT]
+            _message(digest, as_of=as_of, rules=rules, book=book, settings=settings, links=links)
+            for digest in batch
         ]
         if report.dry_run:
             ids += [None] * len(messages)
@@ -208,9 +213,16 @@ def _send(
 
 
 def _message(
-    digest: Digest, *, as_of: date, rules: dict[str, Rule], book: AddressBook, settings: Settings
+    digest: Digest,
+    *,
+    as_of: date,
+    rules: dict[str, Rule],
+    book: AddressBook,
+    settings: Settings,
+    links: dict[tuple[str, str], str],
 ) -> NewMessage:
-    email = render_digest(digest, as_of=as_of, rules=rules, book=book, settings=settings)
+    mine = {key: url for (code, key), url in links.items() if code == digest.person.code}
+    email = render_digest(digest, as_of=as_of, rules=rules, book=book, settings=settings, links=mine)
     return NewMessage(
         digest.key(as_of),
         [digest.person.email or ""],

@@ -25,15 +25,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from legalaid.actions import issue_swap_link
 from legalaid.calendar import WorkCalendar
 from legalaid.config import Settings
 from legalaid.dates import format_month
 from legalaid.directory import center_staff
-from legalaid.models import DutyShift, Person
+from legalaid.models import DutyShift, Person, utcnow
 from legalaid.models.enums import Slot
 from legalaid.roster.data import SLOT_ORDER, Shift, settings_desk_days
 from legalaid.roster.ics import DutyEvent, ics_attachment
-from legalaid.roster.mailing import Labels, NoticeRun, notice_job, send
+from legalaid.roster.mailing import Labels, NoticeRun, already_queued, notice_job, send
 from legalaid.roster.quality import measure, plain_summary
 from legalaid.roster.store import ShiftChange, duty_version, load_window
 
@@ -65,17 +66,21 @@ def week_ahead(session: Session, settings: Settings, run: NoticeRun, calendar: W
     )
     quality = _month_quality(session, settings, calendar, first) if coordinators else None
     for person in [*coordinators.values(), *(p for p in pool if p.code not in coordinators)]:
+        key = f"roster:weekahead:{monday}:{person.code}"
         send(
             session,
             settings,
             run,
             person,
-            key=f"roster:weekahead:{monday}:{person.code}",
+            key=key,
             template="roster_week_ahead",
             context={
                 "week": f"{labels.day(monday)} – {labels.day(sunday)}",
                 "rows": table,
                 "mine": [labels.duty(s.on, s.slot) for s in shifts if s.person == person.code],
+                "swap_links": _swap_links(
+                    session, settings, run, person, key, [s for s in shifts if s.person == person.code]
+                ),
                 "coordinator": person.code in coordinators,
                 "quality": quality if person.code in coordinators else None,
             },
@@ -159,14 +164,16 @@ def day_before(
             changed_at=_created_at(session, shift, person),
         )
         attachment = ics_attachment([event], settings, file_name=f"duty-{shift.on:%Y%m%d}-{shift.slot}.ics")
+        key = f"roster:daybefore:{shift.on}:{shift.slot}:{person.code}:{notice_version(settings, shift)}"
         send(
             session,
             settings,
             run,
             person,
-            key=f"roster:daybefore:{shift.on}:{shift.slot}:{person.code}:{notice_version(settings, shift)}",
+            key=key,
             template="roster_day_before",
             context={
+                "swap_link": next(iter(_swap_links(session, settings, run, person, key, [shift])), ""),
                 "date": labels.day(shift.on),
                 "weekday": labels.weekday(shift.on),
                 "slot": labels.slot(shift.slot),
@@ -176,6 +183,20 @@ def day_before(
             unreachable=f"no day-before notice for {shift.on} {shift.slot}",
         )
     return run
+
+
+def _swap_links(
+    session: Session, settings: Settings, run: NoticeRun, person: Person, key: str, shifts: Sequence[Shift]
+) -> list[str]:
+    """A link per duty to ask for a swap of it (``/act/<token>``, ``roster.requests``), made only for a
+    notice that will be queued: a dry run, a person without an email address or a notice sent before
+    (its key queued already) gets none, so no token is made that no message carries."""
+    if run.dry_run or not person.email or already_queued(session, [key]):
+        return []
+    now = utcnow()
+    return [
+        issue_swap_link(session, settings, person_id=person.id, on=s.on, slot=s.slot, now=now) for s in shifts
+    ]
 
 
 def notice_version(settings: Settings, shift: Shift) -> str:
