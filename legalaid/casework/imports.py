@@ -36,11 +36,20 @@ class ImportWithNotices:
 
 
 def import_file_with_notices(
-    rt: Runtime, kind: str, path: Path, *, dry_run: bool = False, progress: ProgressDisplay | None = None
+    rt: Runtime,
+    kind: str,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    progress: ProgressDisplay | None = None,
+    name: str | None = None,
 ) -> ImportWithNotices:
     """``import_file`` with the notices of the changes it makes; raises what it raises."""
     return _with_notices(
-        rt, lambda hook: import_file(rt, kind, path, dry_run=dry_run, progress=progress, on_changes=hook)
+        rt,
+        lambda hook: import_file(
+            rt, kind, path, dry_run=dry_run, progress=progress, on_changes=hook, name=name
+        ),
     )
 
 

@@ -10,7 +10,7 @@ objects keyed by the column names) through the same checks and writing.
 
 from legalaid.importing._errors import ImportFailed, ImportProblem
 from legalaid.importing._importer import OnChanges, import_file, import_rows
-from legalaid.importing._kinds import KINDS, kind_headers, kind_vocabularies
+from legalaid.importing._kinds import KINDS, Shape, kind_headers, kind_shapes, kind_vocabularies
 from legalaid.importing._progress import SILENT, ProgressDisplay, Ticker
 from legalaid.importing._result import AssignmentChange, DecisionChange, ImportResult
 from legalaid.importing._rows import Row
@@ -34,10 +34,12 @@ __all__ = [
     "Row",
     "ProgressDisplay",
     "SILENT",
+    "Shape",
     "Ticker",
     "import_file",
     "import_rows",
     "kind_headers",
+    "kind_shapes",
     "kind_vocabularies",
     "out_of_order",
     "write_csv",

@@ -37,6 +37,7 @@ def import_file(
     dry_run: bool = False,
     progress: ProgressDisplay | None = None,
     on_changes: OnChanges | None = None,
+    name: str | None = None,
 ) -> ImportResult:
     """Import one file of ``kind``: every row is checked first, and one bad row means nothing is written.
 
@@ -45,11 +46,13 @@ def import_file(
     commit, so that what it writes (notices in the outbox) commits with the import or not at all; it is
     not called in a dry run. ``progress`` is told the file's name and rows, and gives the ticker the
     checking and the writing advance (the command line's draws a bar); without it nothing is shown.
+    ``name`` is the file's name in the problems and the result when ``path`` is not (an upload saved to a
+    temporary file is named as uploaded).
     """
     handler = _handler(kind)
     path = Path(path)  # callers that hand over a str get the same messages
     data = _read_bytes(path)
-    result = ImportResult(kind=kind, file=str(path), dry_run=dry_run)
+    result = ImportResult(kind=kind, file=name or str(path), dry_run=dry_run)
     log = ErrorLog(result.file)
     sheet = _find_table(data, handler, log, result)
     sha256 = hashlib.sha256(data).hexdigest()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
 from legalaid.importing import _cases, _specs
+from legalaid.importing import _values as v
 from legalaid.importing._batch import Apply, Batch, Kind
 from legalaid.importing._checks import Refs
 from legalaid.importing._columns import Layout, ParsedRow
@@ -84,3 +86,26 @@ def kind_headers(kind: str, *, chinese: bool = False) -> list[str]:
 def kind_vocabularies(kind: str) -> dict[str, type[StrEnum]]:
     """The columns of a kind that take codes of a vocabulary (``case_type``: CaseType, …), by name."""
     return {c.name: c.vocabulary for c in REGISTRY[kind].spec.columns if c.vocabulary is not None}
+
+
+# What a column takes as a JSON value (import_rows): text, a date as text, a list of codes, a whole number,
+# a yes or no; the importer parses each as it parses a cell.
+Shape = Literal["text", "date", "list", "count", "yes_no"]
+
+
+def kind_shapes(kind: str) -> dict[str, tuple[str, Shape, bool]]:
+    """Each column of a kind by English name: its Chinese name, the JSON value it takes, and whether it
+    is required (in every row, with a value)."""
+    shapes: dict[str, tuple[str, Shape, bool]] = {}
+    for column in REGISTRY[kind].spec.columns:
+        shape: Shape = "text"
+        if column.parse is v.day:
+            shape = "date"
+        elif column.parse is v.count:
+            shape = "count"
+        elif column.parse is v.yes_no:
+            shape = "yes_no"
+        elif column.vocabulary is not None and column.default == ():
+            shape = "list"
+        shapes[column.name] = (column.zh, shape, column.required)
+    return shapes

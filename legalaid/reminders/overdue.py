@@ -156,3 +156,29 @@ def overdue_items(
         )
     items.sort(key=lambda item: (item.role != "lawyer", item.person, -item.days_overdue, item.case_no))
     return items
+
+
+def overdue_by_person(items: list[OverdueItem]) -> list[dict[str, Any]]:
+    """The items grouped by the person who must act, in their order: ``role``, ``person`` (the code, or
+    None for a group or no lawyer), ``name`` and ``items`` (rule, case_no, anchor, deadline, days_overdue).
+    What ``legalaid reminders overdue --json`` prints and ``GET /api/v1/reminders/overdue`` answers."""
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for item in items:
+        groups.setdefault((item.role, item.person, item.person_name), []).append(
+            {
+                "rule": item.rule,
+                "case_no": item.case_no,
+                "anchor": item.anchor,
+                "deadline": item.deadline,
+                "days_overdue": item.days_overdue,
+            }
+        )
+    return [
+        {"role": role, "person": code or None, "name": name or _nobody(role), "items": rows}
+        for (role, code, name), rows in groups.items()
+    ]
+
+
+def _nobody(role: str) -> str:
+    """The name a group has in the list: the center staff, or a lawyer's case with no lawyer recorded."""
+    return "no lawyer recorded" if role == "lawyer" else role.replace("_", " ")
