@@ -30,7 +30,7 @@ templates_app = typer.Typer(
 
 @app.command("render")
 def render(
-    kind: Annotated[str, typer.Argument(help=f"The document: {KINDS_HELP}.")],
+    kind: Annotated[str, typer.Argument(metavar="KIND", help=f"The document: {KINDS_HELP}.")],
     case_no: Annotated[str, typer.Option("--case", help="The case number (案号).")],
     out: Annotated[Path | None, typer.Option("--out", help="Folder (default: data_dir/documents).")] = None,
     locale: Annotated[
@@ -139,7 +139,10 @@ def kinds(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
 
 @templates_app.command("export")
 def export(
-    folder: Annotated[Path, typer.Argument(help="A new (or empty) folder to copy the shipped templates to.")],
+    folder: Annotated[
+        Path,
+        typer.Argument(metavar="FOLDER", help="A new (or empty) folder to copy the shipped templates to."),
+    ],
 ) -> None:
     """Copy the shipped Word and email templates to FOLDER, to edit them in Word or WPS and a text editor;
     then set templates_dir (LEGALAID_TEMPLATES_DIR) to FOLDER and run `legalaid templates check`."""

@@ -16,7 +16,7 @@ SCOPE_HELP = "read (GET), write (changes too), admin (everything)."
 
 @app.command("create")
 def create(
-    name: Annotated[str, typer.Argument(help="Who uses it, e.g. case-system (unique).")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Who uses it, e.g. case-system (unique).")],
     scope: Annotated[str, typer.Option("--scope", help=SCOPE_HELP)] = "read",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the key `token`).")] = False,
 ) -> None:
@@ -63,7 +63,9 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
 
 @app.command("revoke")
 def revoke(
-    name: Annotated[str, typer.Argument(help="The token's name (see `legalaid tokens list`).")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="The token's name (see `legalaid tokens list`).")
+    ],
 ) -> None:
     """Revoke a token: every request with it is refused (401) from now on."""
     from legalaid import tokens
