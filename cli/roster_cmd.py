@@ -19,7 +19,10 @@ if TYPE_CHECKING:
     from legalaid.roster import ChangeResult, NoticeRun, Window
 
 app = typer.Typer(
-    help="The labor-arbitration desk's duty rotation: generate, check, quality, notify, swap, leave, ics.",
+    help=(
+        "The labor-arbitration desk's duty rotation: generate, check, quality, notify, swap, leave, ics, "
+        "feed."
+    ),
     no_args_is_help=True,
 )
 leave_app = typer.Typer(help="Leave (请假): record it; the person's duties in it go to others.")
@@ -377,6 +380,48 @@ def ics(
         err_console.print(f"{len(events)} duties written to {out}", highlight=False, markup=False)
         return
     typer.echo(content.decode("utf-8"), nl=False)
+
+
+@app.command("feed")
+def feed(
+    person: Annotated[str, typer.Argument(metavar="PERSON", help="Whose duties (code).")],
+    new: Annotated[
+        bool, typer.Option("--new", help="Make a new URL; the old one stops working.")
+    ] = False,
+    revoke: Annotated[bool, typer.Option("--revoke", help="End the person's feed.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """The person's secret calendar feed URL for calendar apps (a month back, three months ahead).
+
+    Only a hash of the URL's secret is kept, so the URL is printed once, when it is made: a person without
+    a feed gets one; with a feed, --new makes another (ending the old one).
+    """
+    from legalaid.models import utcnow
+    from legalaid.roster.feeds import open_feed, revoke_feed
+
+    if new and revoke:
+        raise UserError("--new, --revoke: give one of them")
+    rt = runtime()
+    with rt.transaction() as session:
+        if revoke:
+            result = revoke_feed(session, person, now=utcnow())
+        else:
+            result = open_feed(session, rt.settings, person, new=new, now=utcnow())
+    if as_json:
+        print_json(result.as_dict())
+        return
+    who = f"{result.person} {result.name}"
+    made = result.created_at.astimezone(rt.settings.tz).date()
+    if result.status == "revoked":
+        line = f"revoked the calendar feed of {who} (made {made}); its URL answers 404 from now on"
+    elif result.status == "exists":
+        line = (
+            f"{who} has a calendar feed since {made}; its URL was shown once, when it was made. "
+            f"`legalaid roster feed {result.person} --new` makes a new URL and ends the old one"
+        )
+    else:
+        line = f"calendar feed of {who} (shown once; subscribe to it in a calendar app):\n{result.url}"
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command("document")

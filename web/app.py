@@ -22,7 +22,7 @@ from web import metrics, problems
 from web.idempotency import HEADER, Idempotency
 from web.limits import BodyLimit
 from web.metrics import LatencyHistogram, Timing
-from web.routes import health, jobs
+from web.routes import feeds, health, jobs, outbox, reports, roster
 
 PREFIX = "/api/v1"
 OPENAPI_URL = f"{PREFIX}/openapi.json"
@@ -63,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Timing, histogram=app.state.latency)
     problems.install(app)
     for router in (health.router, jobs.router, metrics.router):
+        app.include_router(router, prefix=PREFIX)
+    for router in (outbox.router, roster.router, reports.router, feeds.router):
         app.include_router(router, prefix=PREFIX)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -111,3 +111,37 @@ def message_report(
         ],
         "text": row.body_text,
     }
+
+
+def message_list(
+    session: Session,
+    *,
+    status: str | None = None,
+    limit: int = 50,
+    before_id: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Messages newest first (by id), optionally of one status, a page at a time: ``before_id`` (the
+    last id of the previous page; stable while new mail arrives) or ``offset``. No bodies."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit).offset(offset)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    if before_id is not None:
+        query = query.where(OutboxMessage.id < before_id)
+    return [
+        {
+            "id": row.id,
+            "key": row.idempotency_key,
+            "kind": row.kind,
+            "status": row.status,
+            "to": row.to_addrs,
+            "cc": row.cc_addrs,
+            "subject": row.subject,
+            "attempts": row.attempts,
+            "last_error": row.last_error,
+            "created_at": _iso(row.created_at),
+            "updated_at": _iso(row.updated_at),
+            "sent_at": _iso(row.sent_at),
+        }
+        for row in session.scalars(query)
+    ]

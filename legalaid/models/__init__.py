@@ -5,6 +5,7 @@ from legalaid.models.base import Base, UTCDateTime, utcnow
 from legalaid.models.cases import CASE_DATE_FIELDS, Case, CaseEvent, CaseGroup
 from legalaid.models.consultations import Consultation
 from legalaid.models.documents import DocumentNumber, DocumentNumberCounter, GeneratedDocument
+from legalaid.models.feeds import CalendarFeed
 from legalaid.models.outbox import OutboxAttachment, OutboxMessage
 from legalaid.models.people import Firm, Person
 from legalaid.models.reminders import ReminderDelivery, ReminderSent
@@ -15,6 +16,7 @@ from legalaid.models.runs import ImportRecord, JobRun, LeaderLock
 
 __all__ = [
     "ApiToken",
+    "CalendarFeed",
     "CASE_DATE_FIELDS",
     "Base",
     "Case",

@@ -68,15 +68,19 @@ def swap(
     today: date,
     calendar: WorkCalendar | None = None,
     dry_run: bool = False,
+    default_requester: str | None = None,
 ) -> ChangeResult:
-    """Give ``from_code``'s duty on ``on`` in ``slot`` to ``to_code``, who must be able to take it."""
+    """Give ``from_code``'s duty on ``on`` in ``slot`` to ``to_code``, who must be able to take it.
+
+    Without ``requested_by`` (a person code) the request is recorded as made by ``default_requester`` (the
+    API's token name), else by the giver."""
     if slot not in settings.roster_slots:
         raise UserError(f"SLOT: {slot!r} is not a slot of the desk ({', '.join(settings.roster_slots)})")
     giver = person_by_code(session, from_code, argument="FROM_PERSON")
     taker = person_by_code(session, to_code, argument="TO_PERSON")
     if giver.code == taker.code:
         raise UserError(f"TO_PERSON: {taker.code} is FROM_PERSON too; name someone else")
-    asked = _requester(session, requested_by, giver.code)
+    asked = _requester(session, requested_by, default_requester or giver.code)
     window = load_window(session, settings, start=on, end=on, calendar=calendar)
     given = Shift(on, slot, giver.code)
     if given not in window.shifts:
@@ -137,8 +141,10 @@ def add_leave(
     today: date,
     calendar: WorkCalendar | None = None,
     dry_run: bool = False,
+    default_requester: str | None = None,
 ) -> ChangeResult:
-    """Record leave and hand the person's duties from ``today`` on within it to others, fairly."""
+    """Record leave and hand the person's duties from ``today`` on within it to others, fairly; recorded
+    as asked by ``requested_by``, else ``default_requester``, else the person."""
     person = person_by_code(session, person_code, argument="PERSON")
     if end < start:
         raise UserError(f"END: {end} is before START {start}")
@@ -150,7 +156,7 @@ def add_leave(
             f"START: {person.code} {person.name} already has leave from {overlapping.start} to "
             f"{overlapping.end}, which overlaps {start} … {end}"
         )
-    asked = _requester(session, requested_by, person.code)
+    asked = _requester(session, requested_by, default_requester or person.code)
     result = ChangeResult(request_id=None)
     if end >= today:
         # The replacement is drawn with the leave in place and the lost shifts gone, like any rotation.
