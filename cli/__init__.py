@@ -31,6 +31,7 @@ from cli import (
     roster_cmd,
     status_cmd,
     tokens_cmd,
+    users_cmd,
 )
 from cli._common import print_error
 from legalaid.config import load_settings
@@ -90,6 +91,7 @@ app.add_typer(report_cmd.app, name="report")
 app.add_typer(roster_cmd.app, name="roster")
 app.add_typer(jobs_cmd.app, name="jobs")
 app.add_typer(tokens_cmd.app, name="tokens")
+app.add_typer(users_cmd.app, name="users")
 config_cmd.register(app)
 demo_cmd.register(app)
 import_cmd.register(app)

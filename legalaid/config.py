@@ -29,7 +29,7 @@ CONFIG_FILE_ENV = "LEGALAID_CONFIG"
 DEFAULT_CONFIG_FILE = "legalaid.toml"
 MASK = "********"
 # Secrets that must never come from a config file that may be committed or shared.
-SECRET_FIELDS = frozenset({"smtp_password"})
+SECRET_FIELDS = frozenset({"smtp_password", "web_secret_key"})
 PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "password", "secret", "xxx", "todo"})
 
 # scheme://user:password@host: the password is everything between the first ":" after "//" and "@".
@@ -187,6 +187,11 @@ class Settings(BaseSettings):
     web_port: int = Field(default=8000, ge=1, le=65535)
     web_base_url: str = ""
     web_max_upload_mb: float = Field(default=10.0, gt=0, le=1024)
+    # The web console: how long a sign-in lasts, and the key its session cookies are signed with (a
+    # secret: the environment or a file only; unset, a random key kept in data_dir/web_secret_key).
+    web_session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    web_secret_key: SecretStr | None = None
+    web_secret_key_file: Path | None = None
 
     _split = field_validator(
         "center_staff", "report_recipients", "roster_slots", "roster_weekdays", mode="before"
@@ -265,6 +270,15 @@ class Settings(BaseSettings):
         if self.smtp_password is not None:
             if self.smtp_password.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
                 raise ValueError("smtp_password is a placeholder; set the real password")
+        if self.web_secret_key is None and self.web_secret_key_file is not None:
+            try:
+                key = self.web_secret_key_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                path = self.web_secret_key_file
+                raise ValueError(f"web_secret_key_file: cannot read {path}: {exc}") from None
+            self.web_secret_key = SecretStr(key)
+        if self.web_secret_key is not None and len(self.web_secret_key.get_secret_value().strip()) < 32:
+            raise ValueError("web_secret_key is too short; use at least 32 random characters")
         if self.task_time_limit <= self.task_soft_time_limit:
             raise ValueError("task_time_limit must be greater than task_soft_time_limit")
         return self

@@ -134,6 +134,7 @@ STRATEGIES: dict[str, Values] = {
     "tokens create:name": _values(["case-system", "报表"], ["", " ", "x" * 200]),
     "tokens revoke:name": _values(["seed-token"], ["", "never-made"]),
     "scope": _values(["read", "write", "admin"], ["all", "READ", ""]),
+    "role": _values(["staff", "leader", "admin"], ["root", "ADMIN", ""]),
 }
 STRATEGIES["out"] = STRATEGIES["data_dir"] = STRATEGIES["folder"]
 # Flags: given or not (both --progress and --no-progress for the one that has two).
@@ -150,6 +151,7 @@ FLAGS = {
     "dead",
     "strict",
     "no_web",
+    "password_stdin",
 }
 
 

@@ -18,7 +18,7 @@ from fastapi.openapi.utils import get_openapi
 
 from legalaid.config import Settings, load_settings
 from legalaid.runtime import Runtime, build_runtime
-from web import metrics, problems
+from web import console, metrics, problems
 from web.idempotency import HEADER, Idempotency
 from web.limits import BodyLimit
 from web.metrics import LatencyHistogram, Timing
@@ -66,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=PREFIX)
     for router in (outbox.router, roster.router, reports.router, feeds.router):
         app.include_router(router, prefix=PREFIX)
+    # The web console's pages (/, /login, /cases, …): signed-in people, HTML (see web/console/).
+    console.install(app, settings)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -13,6 +13,7 @@ from legalaid.models.reports import ReportRun
 from legalaid.models.roster import DutyShift, Leave
 from legalaid.models.roster_log import DutyChange, RosterAlert, RosterRequest
 from legalaid.models.runs import ImportRecord, JobRun, LeaderLock
+from legalaid.models.users import SignInFailure, User
 
 __all__ = [
     "ApiToken",
@@ -42,6 +43,8 @@ __all__ = [
     "ReportRun",
     "RosterAlert",
     "RosterRequest",
+    "SignInFailure",
+    "User",
     "UTCDateTime",
     "utcnow",
 ]
