@@ -173,6 +173,18 @@ TyperOption.display_type_rich = _value_label  # type: ignore[method-assign,assig
 TyperArgument.display_type_rich = _value_label  # type: ignore[method-assign,assignment]
 
 
+def _usage_name(argument: TyperArgument) -> str:
+    """An argument in the usage line as click and man pages write it: CASE_NO when required, [KEY] when
+    not (typer 0.29 writes a required one {CASE_NO}, which reads like a placeholder to fill in, braces
+    and all)."""
+    name = argument.display_name_raw
+    name = name if argument.required or name.startswith("[") else f"[{name}]"
+    return name + ("..." if argument.nargs != 1 else "")
+
+
+TyperArgument._usage_display_name = _usage_name  # type: ignore[method-assign,assignment]
+
+
 @functools.cache
 def _command() -> Command:
     """The click command of the app, built once: typer builds it anew on every ``app(...)``, reading every

@@ -134,29 +134,14 @@ def overdue(
     from legalaid.calendar import WorkCalendar
     from legalaid.casework.notices import business_today
     from legalaid.reminders import load_rules
-    from legalaid.reminders.overdue import overdue_items
+    from legalaid.reminders.overdue import overdue_by_person, overdue_items
 
     rt = runtime()
     day = parse_date_option(as_of, "--as-of") or business_today(rt.settings)
     calendar = WorkCalendar.from_settings(rt.settings)
     with rt.transaction() as session:
         items = overdue_items(session, load_rules(rt.settings), calendar, on=day)
-    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-    for item in items:
-        who = (item.role, item.person, item.person_name)
-        groups.setdefault(who, []).append(
-            {
-                "rule": item.rule,
-                "case_no": item.case_no,
-                "anchor": item.anchor,
-                "deadline": item.deadline,
-                "days_overdue": item.days_overdue,
-            }
-        )
-    listed: list[dict[str, Any]] = [
-        {"role": role, "person": code or None, "name": name or _nobody(role), "items": rows}
-        for (role, code, name), rows in groups.items()
-    ]
+    listed = overdue_by_person(items)
     if as_json:
         print_json(listed)
         return
@@ -170,12 +155,12 @@ def overdue(
             cells = (row["rule"], row["case_no"], row["deadline"].isoformat(), str(row["days_overdue"]))
             table.add_row(*map(Text, cells))
         console.print(table)
+    if not items:  # in words, not a bare 0: nothing open is past its deadline
+        console.print(
+            f"{day.isoformat()}: nothing overdue (no open item is past its deadline)", highlight=False
+        )
+        return
     console.print(f"{day.isoformat()}: {len(items)} overdue open item(s)", highlight=False)
-
-
-def _nobody(role: str) -> str:
-    """The name a group has in the list: the center staff, or a lawyer's case with no lawyer recorded."""
-    return "no lawyer recorded" if role == "lawyer" else role.replace("_", " ")
 
 
 @app.command("rules")

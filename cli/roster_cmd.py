@@ -216,6 +216,7 @@ def notify(
     """Queue the notices due on the business date: week-ahead, day-before, alerts, the monthly report."""
     from legalaid.calendar import WorkCalendar
     from legalaid.roster import alerts, day_before, month_report, week_ahead
+    from legalaid.roster.quiet import why_nothing
 
     notifiers: dict[str, Any] = {
         "week-ahead": week_ahead,
@@ -236,6 +237,8 @@ def notify(
                 runs.append(
                     notifiers[name](session, rt.settings, as_of=today, calendar=calendar, dry_run=dry_run)
                 )
+        for run in runs:  # a run with nothing to queue says why: not its day, sent before, nothing due
+            run.note = run.note or why_nothing(session, rt.settings, run, calendar)
         if dry_run:
             session.rollback()
     from cli._handoff import hand_over_queued
@@ -385,9 +388,7 @@ def ics(
 @app.command("feed")
 def feed(
     person: Annotated[str, typer.Argument(metavar="PERSON", help="Whose duties (code).")],
-    new: Annotated[
-        bool, typer.Option("--new", help="Make a new URL; the old one stops working.")
-    ] = False,
+    new: Annotated[bool, typer.Option("--new", help="Make a new URL; the old one stops working.")] = False,
     revoke: Annotated[bool, typer.Option("--revoke", help="End the person's feed.")] = False,
     as_json: JsonOption = False,
 ) -> None:

@@ -167,6 +167,8 @@ class Settings(BaseSettings):
     # old cases must not mail a year of stale deadlines.
     reminder_rules_file: Path | None = None
     reminder_lookback_days: int = Field(default=14, ge=1, le=90)
+    # How long a link in a reminder digest or a duty notice (``/act/<token>``) stays usable.
+    action_link_days: int = Field(default=30, ge=1, le=365)
     schedule_file: Path | None = None
     leader_lock_ttl: float = Field(default=30.0, gt=0)
     scheduler_poll_seconds: float = Field(default=5.0, gt=0)

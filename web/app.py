@@ -18,11 +18,22 @@ from fastapi.openapi.utils import get_openapi
 
 from legalaid.config import Settings, load_settings
 from legalaid.runtime import Runtime, build_runtime
-from web import console, metrics, problems
+from web import act, console, metrics, problems
 from web.idempotency import HEADER, Idempotency
 from web.limits import BodyLimit
 from web.metrics import LatencyHistogram, Timing
-from web.routes import feeds, health, jobs, outbox, reports, roster
+from web.routes import (
+    cases,
+    consultations,
+    feeds,
+    health,
+    imports,
+    jobs,
+    outbox,
+    reminders,
+    reports,
+    roster,
+)
 
 PREFIX = "/api/v1"
 OPENAPI_URL = f"{PREFIX}/openapi.json"
@@ -64,8 +75,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     for router in (health.router, jobs.router, metrics.router):
         app.include_router(router, prefix=PREFIX)
+    for router in (imports.router, cases.router, consultations.router, reminders.router):
+        app.include_router(router, prefix=PREFIX)
     for router in (outbox.router, roster.router, reports.router, feeds.router):
         app.include_router(router, prefix=PREFIX)
+    # The pages links in emails open (/act/<token>): outside the API, no bearer token, no Idempotency-Key.
+    app.include_router(act.router)
     # The web console's pages (/, /login, /cases, …): signed-in people, HTML (see web/console/).
     console.install(app, settings)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

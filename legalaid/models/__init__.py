@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers every table."""
 
+from legalaid.models.actions import ActionToken, SwapRequest
 from legalaid.models.api import ApiToken, IdempotencyRecord
 from legalaid.models.base import Base, UTCDateTime, utcnow
 from legalaid.models.cases import CASE_DATE_FIELDS, Case, CaseEvent, CaseGroup
@@ -16,6 +17,7 @@ from legalaid.models.runs import ImportRecord, JobRun, LeaderLock
 from legalaid.models.users import SignInFailure, User
 
 __all__ = [
+    "ActionToken",
     "ApiToken",
     "CalendarFeed",
     "CASE_DATE_FIELDS",
@@ -44,6 +46,7 @@ __all__ = [
     "RosterAlert",
     "RosterRequest",
     "SignInFailure",
+    "SwapRequest",
     "User",
     "UTCDateTime",
     "utcnow",
