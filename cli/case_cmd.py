@@ -41,7 +41,7 @@ def assign(
             staged=staged, dry_run=dry_run,
         )  # fmt: skip
     change, report = assignment.change, assignment.notices
-    from cli._handoff import hand_over_queued
+    from workers.handoff import hand_over_queued
 
     note = None if dry_run else hand_over_queued(rt, report.queued)
     if as_json:

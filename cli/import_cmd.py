@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
                 f"{file}: {count} error{'s' if count > 1 else ''}, nothing imported"
             ) from None
         result, problems, queued = done.result, done.problems, len(done.outbox_ids)
-        from cli._handoff import hand_over_queued
+        from workers.handoff import hand_over_queued
 
         note = hand_over_queued(rt, done.outbox_ids)  # none in a dry run: it calls no notices
         if as_json:

@@ -141,7 +141,7 @@ def retry(
             session.rollback()
         else:
             ids = requeue(session, ids=[outbox_id] if outbox_id is not None else [], dead=dead)
-    from cli._handoff import hand_over_queued
+    from workers.handoff import hand_over_queued
 
     note = None if dry_run else hand_over_queued(rt, ids)
     verb = "would queue" if dry_run else "queued"

@@ -44,7 +44,7 @@ def run(
         report = run_reminders(session, rt.settings, as_of=day, dry_run=dry_run)
         if dry_run:
             session.rollback()  # run_reminders wrote nothing; the rollback makes sure of it
-    from cli._handoff import hand_over_queued
+    from workers.handoff import hand_over_queued
 
     note = None if dry_run else hand_over_queued(rt, report.outbox_ids)
     if not report.working_day:

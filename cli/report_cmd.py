@@ -79,7 +79,7 @@ def _run(request: ReportRequest, delivery: Delivery) -> None:
     # data gives the same report (and bytes) tomorrow.
     day = default_as_of(rt.settings, request.period, today=business_today(rt.settings), given=given)
     result = produce_report(rt, request, as_of=day, out_dir=out, send=send, resend=resend, dry_run=dry_run)
-    from cli._handoff import hand_over_queued
+    from workers.handoff import hand_over_queued
 
     note = hand_over_queued(rt, [result.outbox_id] if result.outbox_id is not None else [])
     warn(result.problems)

@@ -102,7 +102,7 @@ def generate(
                 requested_by=by,
                 today=today,
             )
-    from cli._handoff import hand_over_queued
+    from workers.handoff import hand_over_queued
 
     note = hand_over_queued(rt, result.outbox_ids) if result is not None else None
     warn(window.warnings)
@@ -241,7 +241,7 @@ def notify(
             run.note = run.note or why_nothing(session, rt.settings, run, calendar)
         if dry_run:
             session.rollback()
-    from cli._handoff import hand_over_queued
+    from workers.handoff import hand_over_queued
 
     note = None if dry_run else hand_over_queued(rt, [i for run in runs for i in run.outbox_ids])
     for run in runs:
@@ -282,7 +282,7 @@ def _record_change(options: ChangeOptions, change: Callable[..., ChangeResult], 
 
 
 def _show_change(result: ChangeResult, *, dry_run: bool, as_json: bool) -> None:
-    from cli._handoff import hand_over_queued
+    from workers.handoff import hand_over_queued
 
     note = None if dry_run else hand_over_queued(runtime(), result.outbox_ids)
     warn(result.warnings)
@@ -394,8 +394,9 @@ def feed(
 ) -> None:
     """The person's secret calendar feed URL for calendar apps (a month back, three months ahead).
 
-    Only a hash of the URL's secret is kept, so the URL is printed once, when it is made: a person without
-    a feed gets one; with a feed, --new makes another (ending the old one).
+    Only a hash of the secret is kept, so the URL is printed once, when it is made.
+
+    A person without a feed gets one; with a feed, --new makes another (ending the old one).
     """
     from legalaid.models import utcnow
     from legalaid.roster.feeds import open_feed, revoke_feed

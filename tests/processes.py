@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import NamedTuple, TypeVar
@@ -189,3 +189,12 @@ def wait_for(
                 if proc.popen.poll() not in (None, 0) and proc.popen.returncode != -signal.SIGKILL:
                     raise AssertionError(f"{proc.name} exited with {proc.popen.returncode}{procs.logs()}")
         time.sleep(interval)
+
+
+def logged_at(output: str, message: str) -> datetime | None:
+    """When a process logged ``message`` (its text log's time in the center's zone, to the millisecond,
+    with the offset: 2012-10-12 09:00:00.123+08:00), in UTC."""
+    for line in output.splitlines():
+        if message in line:
+            return datetime.fromisoformat(line[:29]).astimezone(UTC)
+    return None

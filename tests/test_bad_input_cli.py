@@ -152,6 +152,8 @@ FLAGS = {
     "strict",
     "no_web",
     "password_stdin",
+    "new",
+    "revoke",
 }
 
 

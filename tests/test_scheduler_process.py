@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
-from processes import ProcessGroup, job_runs, legalaid_env, wait_for, write_schedule
+from processes import ProcessGroup, job_runs, legalaid_env, logged_at, wait_for, write_schedule
 from sqlalchemy import select, update
 
 from legalaid import jobs
@@ -441,7 +441,7 @@ def test_a_tick_missed_while_stopped_is_made_up_once_on_restart(tmp_path: Path, 
         time.sleep(2 * every + 0.2)
         again = procs.start("scheduler-again", "scheduler")
         resumed_at = wait_for(
-            lambda: _logged_at(again.output(), "Resumed scheduler job processing"),
+            lambda: logged_at(again.output(), "Resumed scheduler job processing"),
             timeout=20, what="the restarted scheduler to resume", procs=procs,
         )  # fmt: skip
         restart_tick = tick0.scheduled_for
@@ -462,12 +462,3 @@ def test_a_tick_missed_while_stopped_is_made_up_once_on_restart(tmp_path: Path, 
         print(f"missed {missed} ticks while stopped; made up: {[t.isoformat() for t in during]}")
         assert missed >= 2
         assert during == [restart_tick]  # once, for the latest missed tick
-
-
-def _logged_at(output: str, message: str) -> datetime | None:
-    """When a process logged ``message`` (its text log's time in the center's zone, to the millisecond,
-    with the offset: 2012-10-12 09:00:00.123+08:00), in UTC."""
-    for line in output.splitlines():
-        if message in line:
-            return datetime.fromisoformat(line[:29]).astimezone(UTC)
-    return None

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fault_report import record
-from processes import Proc, wait_for
+from processes import Proc, logged_at, wait_for
 from stack import Stack, schedule_text
 
 from legalaid.leader import current_leader
@@ -106,7 +106,7 @@ def _the_last_scheduler_down_across_a_tick(stack: Stack, *, scheduler: Proc) -> 
     )[0]  # fmt: skip
     recovery = time.monotonic() - restarted
     resumed_at = wait_for(
-        lambda: _logged_at(again.output(), "Resumed scheduler job processing"),
+        lambda: logged_at(again.output(), "Resumed scheduler job processing"),
         timeout=20, what="the restarted scheduler to resume", procs=stack.procs,
     )  # fmt: skip
     # The ticks no scheduler could fire: from the first after the kill to the last before the resume.
@@ -150,11 +150,3 @@ def _sent(*schedulers: Proc) -> Counter[tuple[str, str]]:
     """How many times each tick was sent, by (job, scheduled time), from the schedulers' logs."""
     lines = "\n".join(s.output() for s in schedulers)
     return Counter(re.findall(r"enqueued \S+ for (\S+) at (\S+)", lines))
-
-
-def _logged_at(output: str, message: str) -> datetime | None:
-    """When a process logged ``message`` (its text log's local time, to the millisecond), in UTC."""
-    for line in output.splitlines():
-        if message in line:
-            return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").astimezone(UTC)
-    return None

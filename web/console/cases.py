@@ -29,8 +29,8 @@ from legalaid.reminders.rules import load_rules
 from legalaid.reminders.scan import BRANCHES
 from legalaid.runtime import Runtime
 from web.console.pages import ConsoleError, CsrfChecked, CurrentViewer, NavItem, render
-from web.handoff import hand_over_queued
 from web.state import AppRuntime
+from workers.handoff import hand_over_queued
 
 router = APIRouter()
 NAV = NavItem("/cases", "nav_cases", order=20)

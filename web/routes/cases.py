@@ -23,10 +23,10 @@ from legalaid.models import Case, Person
 from legalaid.paths import StagedFiles
 from legalaid.runtime import Runtime
 from web.auth import Writer
-from web.handoff import hand_over_queued
 from web.problems import ApiProblem, responses
 from web.routes.imports import NoticesOut, given_fields, rows_model
 from web.state import AppRuntime, local_time
+from workers.handoff import hand_over_queued
 
 router = APIRouter(tags=["cases"])
 

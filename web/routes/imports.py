@@ -21,9 +21,9 @@ from pydantic.config import JsonDict
 from legalaid.casework import ImportWithNotices, import_file_with_notices
 from legalaid.importing import KINDS, Shape, kind_shapes
 from web.auth import Writer
-from web.handoff import hand_over_queued
 from web.problems import ApiProblem, responses
 from web.state import AppRuntime
+from workers.handoff import hand_over_queued
 
 router = APIRouter(tags=["import"])
 

@@ -14,9 +14,9 @@ from legalaid.mail import DEAD, QUEUED, requeue
 from legalaid.mail.views import message_list, message_report
 from legalaid.runtime import Runtime
 from web.auth import Reader, Writer
-from web.handoff import hand_over_queued
 from web.problems import ApiProblem, responses
 from web.state import AppRuntime, local_time
+from workers.handoff import hand_over_queued
 
 router = APIRouter(tags=["outbox"])
 

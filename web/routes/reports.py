@@ -28,9 +28,9 @@ from legalaid.reports.periods import Period
 from legalaid.reports.runs import find_run, list_runs, run_dict
 from legalaid.runtime import Runtime
 from web.auth import Reader, Writer
-from web.handoff import hand_over_queued
 from web.problems import ApiProblem, responses
 from web.state import AppRuntime, local_time
+from workers.handoff import hand_over_queued
 
 router = APIRouter(tags=["reports"])
 

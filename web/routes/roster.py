@@ -21,8 +21,8 @@ from legalaid.roster.ics import slot_hours
 from legalaid.roster.mailing import Labels
 from legalaid.runtime import Runtime
 from web.auth import Caller, Reader, Writer
-from web.handoff import hand_over_queued
 from web.state import AppRuntime
+from workers.handoff import hand_over_queued
 
 router = APIRouter(tags=["roster"])
 
