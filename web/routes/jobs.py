@@ -56,6 +56,11 @@ class Jobs(BaseModel):
 def list_jobs(runtime: AppRuntime, _caller: Reader) -> Jobs:
     """Each job of the schedule table with its last run and next run, the dead, failed, waiting and
     running ticks (newest first, at most 100), and one line per job that needs a person."""
+    return jobs_table(runtime)
+
+
+def jobs_table(runtime: Runtime) -> Jobs:
+    """What ``GET /jobs`` answers, for the console's Jobs page too (one reading of the table)."""
     problems: list[str] = []
     try:
         entries = load_schedule(schedule_path(runtime.settings))
