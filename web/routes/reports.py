@@ -19,10 +19,12 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from legalaid.casework.notices import business_today
+from legalaid.config import Settings
+from legalaid.errors import UserError
 from legalaid.models import ReportRun
 from legalaid.reports import ReportRequest, parse_quarter, parse_year, produce_report
 from legalaid.reports.appendix import XLSX_MEDIA_TYPE
-from legalaid.reports.deliver import default_as_of
+from legalaid.reports.deliver import ReportResult, default_as_of
 from legalaid.reports.document import DOCX_MEDIA_TYPE
 from legalaid.reports.periods import Period
 from legalaid.reports.runs import find_run, list_runs, run_dict
@@ -35,6 +37,7 @@ from workers.handoff import hand_over_queued
 router = APIRouter(tags=["reports"])
 
 MAX_ID = 2**63 - 1
+KINDS = ("annual", "quarterly", "firm")
 MEDIA_TYPES = {".docx": DOCX_MEDIA_TYPE, ".xlsx": XLSX_MEDIA_TYPE}
 
 
@@ -116,11 +119,8 @@ def build_report(
 ) -> Built:
     """`legalaid report annual|quarterly|firm`: the Word document and workbook written and recorded in
     the ledger; ``send`` mails it unless it was sent before, ``resend`` mails it again all the same."""
-    settings = runtime.settings
-    request = ReportRequest(kind, _period(kind, period, settings.report_year_start_month), _firm(kind, firm))
-    day = default_as_of(settings, request.period, today=business_today(settings), given=as_of)
-    result = produce_report(runtime, request, as_of=day, send=send, resend=resend)
-    delivery = hand_over_queued(runtime, [result.outbox_id] if result.outbox_id is not None else [])
+    request = report_request(runtime.settings, kind, period, firm)
+    result, delivery = make_report(runtime, request, as_of=as_of, send=send, resend=resend)
     with runtime.sessions() as session:
         run = find_run(session, request)
         assert run is not None  # produce_report recorded it
@@ -129,6 +129,52 @@ def build_report(
     for name in ("key", "files", "checksum"):  # the run says them (file names, not server paths)
         answer.pop(name)
     return Built.model_validate({**answer, "run": built, "delivery": delivery})
+
+
+def report_request(settings: Settings, kind: str, period: str, firm: str | None) -> ReportRequest:
+    """Which report ``kind``, ``period`` (2012, 2012Q1) and ``firm`` name, as ``legalaid report`` reads
+    them: a UserError line naming the field otherwise. The console's Reports page reads its form with it."""
+    if kind not in KINDS:
+        raise UserError(f"kind: {kind!r} is not a report ({', '.join(KINDS)})")
+    return ReportRequest(
+        kind,  # type: ignore[arg-type]  # one of KINDS, checked above
+        _period(kind, period, settings.report_year_start_month),
+        _firm(kind, firm),
+    )
+
+
+def make_report(
+    runtime: Runtime, request: ReportRequest, *, as_of: date | None, send: bool, resend: bool
+) -> tuple[ReportResult, str | None]:
+    """Build (and send) the report on the business date, its email handed to the broker after the
+    commit: the result and how the email gets delivered. The API's build and the console's share it."""
+    settings = runtime.settings
+    day = default_as_of(settings, request.period, today=business_today(settings), given=as_of)
+    result = produce_report(runtime, request, as_of=day, send=send, resend=resend)
+    delivery = hand_over_queued(runtime, [result.outbox_id] if result.outbox_id is not None else [])
+    return result, delivery
+
+
+def run_file(runtime: Runtime, run_id: int, name: str) -> tuple[FilePath, dict[str, str]]:
+    """One of a run's own two files by its name, with its download headers; LookupError (the line to
+    show) for anything else. The API's file route and the console's download share it."""
+    with runtime.sessions() as session:
+        run = session.get(ReportRun, run_id)
+        if run is None:
+            raise LookupError(f"no report run {run_id}")
+        paths = {FilePath(p).name: FilePath(p) for p in (run.docx_path, run.xlsx_path) if p}
+        fallback = f"report-{run.kind}-{run.period}-{run.audience}"
+    path = paths.get(name)
+    if path is None:
+        raise LookupError(f"report run {run_id} has no file {name!r}")
+    if not path.is_file():
+        raise LookupError(f"{name}: the file of report run {run_id} is gone; build the report again")
+    ascii_name = "".join(c if c.isalnum() and c.isascii() else "-" for c in fallback) + path.suffix
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+    return path, {
+        "Content-Disposition": disposition,
+        "Content-Type": MEDIA_TYPES.get(path.suffix, "application/octet-stream"),
+    }
 
 
 def _period(kind: str, text: str, start_month: int) -> Period:
@@ -140,9 +186,9 @@ def _period(kind: str, text: str, start_month: int) -> Period:
 def _firm(kind: str, firm: str | None) -> str | None:
     code = (firm or "").strip()
     if kind == "firm" and not code:
-        raise ApiProblem(422, "firm: a firm's report needs ?firm=CODE")
+        raise UserError("firm: a firm's report needs ?firm=CODE")
     if kind != "firm" and firm is not None:
-        raise ApiProblem(422, f"firm: only a firm's report takes it, not the {kind} report")
+        raise UserError(f"firm: only a firm's report takes it, not the {kind} report")
     return code or None
 
 
@@ -168,21 +214,9 @@ def report_file(
 ) -> FileResponse:
     """The Word document or workbook of the run's last build, by its own name (see ``files`` of the run);
     any other name is 404."""
-    with runtime.sessions() as session:
-        run = session.get(ReportRun, run_id)
-        if run is None:
-            raise ApiProblem(404, f"no report run {run_id}")
-        paths = {FilePath(p).name: FilePath(p) for p in (run.docx_path, run.xlsx_path) if p}
-        fallback = f"report-{run.kind}-{run.period}-{run.audience}"
-    path = paths.get(name)
-    if path is None:
-        raise ApiProblem(404, f"report run {run_id} has no file {name!r}")
-    if not path.is_file():
-        raise ApiProblem(404, f"{name}: the file of report run {run_id} is gone; build the report again")
-    ascii_name = "".join(c if c.isalnum() and c.isascii() else "-" for c in fallback) + path.suffix
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
-    return FileResponse(
-        path,
-        media_type=MEDIA_TYPES.get(path.suffix, "application/octet-stream"),
-        headers={"Content-Disposition": disposition},
-    )
+    try:
+        path, headers = run_file(runtime, run_id, name)
+    except LookupError as missing:
+        raise ApiProblem(404, str(missing)) from None
+    media_type = headers.pop("Content-Type")
+    return FileResponse(path, media_type=media_type, headers=headers)
