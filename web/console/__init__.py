@@ -22,7 +22,7 @@ from web.console.pages import ConsoleError, NavItem, SignInNeeded, render
 from web.console.session import Sessions
 
 # The page modules, in web/console/; each adds its routes, and its NAV entry to the navigation bar.
-PAGES = ("signin", "today", "cases", "users")
+PAGES = ("signin", "today", "cases", "roster", "reports", "users", "imports", "outbox", "jobs", "settings")
 STATIC = Path(__file__).parent / "static"
 
 
