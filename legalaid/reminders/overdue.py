@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnClause, ColumnElement, String, and_, case, literal, null, or_, select
+from sqlalchemy import ColumnClause, ColumnElement, String, and_, case, func, literal, null, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import BinaryExpression, Null
@@ -156,6 +156,51 @@ def overdue_items(
         )
     items.sort(key=lambda item: (item.role != "lawyer", item.person, -item.days_overdue, item.case_no))
     return items
+
+
+class OverdueCount(NamedTuple):
+    """How many items one person (or group) has overdue, and the most overdue one's days."""
+
+    role: str
+    person: str
+    person_name: str
+    overdue: int  # how many items
+    worst: int  # the most overdue one's days
+
+
+def overdue_counts(
+    session: Session, rules: Mapping[str, Rule], calendar: WorkCalendar, *, on: date, limit: int
+) -> tuple[list[OverdueCount], int]:
+    """The ``limit`` people with the most items overdue on ``on`` (what ``overdue_items`` lists, counted
+    in SQL: a page of counts never reads a province's items one by one), most first, and how many people
+    have any. Each rule's items are grouped by lawyer with their earliest anchor, whose deadline is the
+    most overdue."""
+    selects = [
+        select(
+            literal(rule_id, String).label("rule"), Person.code, Person.name, func.count(), func.min(anchor)
+        )
+        .select_from(Case)
+        .outerjoin(Person, Person.id == Case.lawyer_id)
+        .where(condition)
+        .group_by(Person.code, Person.name)
+        for rule_id, branches in overdue_conditions(rules, calendar, on=on).items()
+        for anchor, condition in branches
+    ]
+    if not selects:
+        return [], 0
+    statement = selects[0] if len(selects) == 1 else selects[0].union_all(*selects[1:])
+    counts: dict[tuple[str, str, str], list[int]] = {}
+    for rule_id, code, name, count, earliest in session.execute(statement):
+        rule = rules[rule_id]
+        role = "lawyer" if "lawyer" in rule.remind else rule.remind[0]
+        key = (role, code or "", name or "") if role == "lawyer" else (role, "", "")
+        assert earliest is not None  # the condition holds the anchor on or before a date
+        worst = (on - rule.deadline(earliest, calendar)).days
+        total = counts.setdefault(key, [0, 0])
+        total[0] += count
+        total[1] = max(total[1], worst)
+    ranked = sorted(counts.items(), key=lambda entry: (-entry[1][0], entry[0]))
+    return [OverdueCount(*key, count, worst) for key, (count, worst) in ranked[:limit]], len(counts)
 
 
 def overdue_by_person(items: list[OverdueItem]) -> list[dict[str, Any]]:

@@ -83,6 +83,8 @@ class RunReport:
     # When the scan found nothing: how many items earlier scans for the same day sent, and when the last.
     sent_before: int = 0
     sent_before_at: datetime | None = None
+    # With a limit (a dry run's preview): how many items are due in all, of which ``lines`` carry the first.
+    due_total: int | None = None
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -102,8 +104,15 @@ def run_reminders(
     dry_run: bool = False,
     calendar: WorkCalendar | None = None,
     rules: dict[str, Rule] | None = None,
+    limit: int | None = None,
 ) -> RunReport:
-    """Scan for the reminders and escalations due on ``as_of`` and queue their digests (see the module)."""
+    """Scan for the reminders and escalations due on ``as_of`` and queue their digests (see the module).
+
+    ``limit`` (a dry run only: the console's Today page) looks at the first ``limit`` due items and
+    counts them all (``RunReport.due_total``): at a province's scale a whole dry run renders thousands of
+    digests, which a page that shows a hundred lines does not need."""
+    if limit is not None and not dry_run:
+        raise ValueError("a scan that sends takes every due item: limit is for a dry run")
     calendar = calendar or WorkCalendar.from_settings(settings)
     report = RunReport(as_of=as_of, working_day=calendar.is_working_day(as_of), dry_run=dry_run)
     if not report.working_day:
@@ -114,7 +123,11 @@ def run_reminders(
     selection = select_due(
         list(rules.values()), calendar, as_of=as_of, lookback_days=settings.reminder_lookback_days
     )
-    items = selection.items(session)
+    items = selection.items(session, limit=limit)
+    if limit is not None:
+        report.due_total = (
+            len(items) if len(items) < limit else session.scalar(selection.count_statement()) or 0
+        )
     book = AddressBook(session, settings, items)
     plan = plan_digests(items, rules, book)
     carried, orphans = plan.carried(), plan.orphans

@@ -215,7 +215,8 @@ class Selection:
             return select(func.count()).select_from(select(Case.id).where(Case.id.is_(None)).subquery())
         return select(func.count()).select_from(self.statement.subquery())
 
-    def items(self, session: Session) -> list[DueItem]:
+    def items(self, session: Session, *, limit: int | None = None) -> list[DueItem]:
+        """The due items; with ``limit``, only the first that many (a page's preview, not a scan)."""
         if self.statement is None:
             return []
         # Everything that depends only on the part and the anchor date, worked out once per date rather
@@ -239,7 +240,8 @@ class Selection:
         # Core on the session's connection (plain rows, none of the ORM's per-row work), fetched a batch
         # at a time: row by row, the driver's per-call checks would cost more than the rows themselves.
         with _cycle_collector_paused():
-            result = session.connection().execute(self.statement)
+            statement = self.statement if limit is None else self.statement.limit(limit)
+            result = session.connection().execute(statement)
             for rows in result.partitions(FETCH_BATCH):
                 items.extend(self._items(rows, per_anchor))
         return items

@@ -8,7 +8,6 @@ one says how many more there are.
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -25,7 +24,7 @@ from legalaid.mail.outbox import DEAD as MAIL_DEAD
 from legalaid.mail.outbox import QUEUED
 from legalaid.models import Case, DutyShift, OutboxMessage, Person, ReminderDelivery, ReminderSent
 from legalaid.models.reminders import SENT
-from legalaid.reminders.overdue import overdue_items
+from legalaid.reminders.overdue import overdue_counts
 from legalaid.reminders.rules import Rule, load_rules
 from legalaid.reminders.run import run_reminders
 from web.console.pages import CurrentViewer, NavItem, render
@@ -48,18 +47,24 @@ def today_page(
     rules = load_rules(settings)
     locale = settings.locale
     with runtime.sessions() as session:
-        scan = run_reminders(session, settings, as_of=today, dry_run=True, calendar=calendar, rules=rules)
+        # The first SHOWN due items and a count of all (at a province's scale a whole dry run renders
+        # thousands of digests); the overdue items counted per person in SQL, the SHOWN with most.
+        scan = run_reminders(
+            session, settings, as_of=today, dry_run=True, calendar=calendar, rules=rules, limit=SHOWN
+        )
         due = [
             {**line.as_dict(), "title": _title(rules, line.item.rule, locale)} for line in scan.lines[:SHOWN]
         ]
-        overdue = overdue_items(session, rules, calendar, on=today)
+        shown_items = len({line.item.key for line in scan.lines[:SHOWN]})
+        overdue, overdue_people = overdue_counts(session, rules, calendar, on=today, limit=SHOWN)
         context: dict[str, Any] = {
             "today": today,
             "working_day": scan.working_day,
             "due": due,
-            "due_more": max(0, len(scan.lines) - SHOWN),
+            "due_more": max(0, (scan.due_total or 0) - shown_items),
             "sent": _sent(session, rules, today, locale),
-            "overdue": _by_person(overdue),
+            "overdue": [row._asdict() for row in overdue],
+            "overdue_more": overdue_people - len(overdue),
             "duties": _duties(session, today),
             "mail": _mail_problems(session, settings.tz),
             "jobs": [
@@ -96,20 +101,6 @@ def _sent(session: Session, rules: dict[str, Rule], today: Any, locale: str) -> 
             "status": delivery.status if delivery else "",
         }
         for rule, level, deadline, case_no, delivery in session.execute(statement)
-    ]
-
-
-def _by_person(items: list[Any]) -> list[dict[str, Any]]:
-    """Overdue items counted per person (a group's items under the group), most first."""
-    counts: Counter[tuple[str, str, str]] = Counter()
-    worst: dict[tuple[str, str, str], int] = {}
-    for item in items:
-        key = (item.role, item.person, item.person_name)
-        counts[key] += 1
-        worst[key] = max(worst.get(key, 0), item.days_overdue)
-    return [
-        {"role": role, "person": person, "name": name, "count": count, "worst": worst[(role, person, name)]}
-        for (role, person, name), count in counts.most_common(SHOWN)
     ]
 
 
