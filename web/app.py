@@ -90,7 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document, completed with what the layers around the routes add, so that a client (and
     schemathesis) knows every answer: problems as ``application/problem+json``, 401/403 wherever a token
-    is asked for, and ``Idempotency-Key`` (with its 400, 409 and 422) and 413 on every POST."""
+    is asked for, and ``Idempotency-Key`` (with its 400, 409 and 422) and 413 on every POST; 400 for a body
+    that cannot be parsed."""
     if app.openapi_schema is not None:
         return app.openapi_schema
     document = get_openapi(
@@ -120,6 +121,8 @@ def _complete(method: str, operation: dict[str, Any]) -> None:
         statuses += [401, 403]
     if method in ("post", "put", "patch"):
         statuses.append(413)
+    if method != "post" and "requestBody" in operation:
+        statuses.append(400)  # a body that is not JSON in UTF-8 (FastAPI cannot parse it)
     if method == "post":
         statuses += [400, 409]
         parameters = operation.setdefault("parameters", [])
@@ -133,7 +136,11 @@ def _complete(method: str, operation: dict[str, Any]) -> None:
             }
         )
     for status, entry in problems.responses(*statuses).items():
-        answers[str(status)] = entry
+        own = answers.get(str(status))
+        if own is None:
+            answers[str(status)] = entry
+        else:  # the route's own answer (health's 503 is its report): a problem is possible beside it
+            own.setdefault("content", {}).update(entry["content"])
 
 
 def _version() -> str:

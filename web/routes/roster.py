@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from legalaid.casework.notices import business_today
+from legalaid.importing import FIRST_YEAR, LAST_YEAR
 from legalaid.roster import ChangeResult, Window, add_leave, find_problems, load_window, measure, swap
 from legalaid.roster.ics import slot_hours
 from legalaid.roster.mailing import Labels
@@ -26,9 +27,21 @@ from workers.handoff import hand_over_queued
 
 router = APIRouter(tags=["roster"])
 
-From = Annotated[date, Query(alias="from", description="First day, YYYY-MM-DD")]
-To = Annotated[date, Query(alias="to", description="Last day, YYYY-MM-DD (at most a year after from)")]
+# The dates a request gives are those an import takes: a window of year 1 would reach back before the
+# first day a date can hold (its history), which is bad input, not a server error.
+FIRST_DAY, LAST_DAY = date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31)
+From = Annotated[date, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY, description="First day, YYYY-MM-DD")]
+To = Annotated[
+    date,
+    Query(
+        alias="to",
+        ge=FIRST_DAY,
+        le=LAST_DAY,
+        description="Last day, YYYY-MM-DD (at most a year after from)",
+    ),
+]
 Day = date  # the type, for models that have a field named date
+InDay = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]  # a date a request gives
 LEAVE_REASON_MAX = 200  # the leave table's reason column
 
 
@@ -105,23 +118,23 @@ class QualityOut(BaseModel):
 
 
 class SwapIn(BaseModel):
-    date: Day
+    date: InDay
     slot: str = Field(max_length=8, description="day, am or pm (roster_slots)")
     from_person: str = Field(min_length=1, max_length=32, description="Who gives the duty (code)")
     to_person: str = Field(min_length=1, max_length=32, description="Who takes it (code)")
     by: str | None = Field(None, max_length=32, description="Who asked (a person code); default: the token")
     reason: str | None = Field(None, max_length=2000)
-    as_of: Day | None = Field(None, description="The business date (default: today)")
+    as_of: InDay | None = Field(None, description="The business date (default: today)")
     dry_run: bool = False
 
 
 class LeaveIn(BaseModel):
     person: str = Field(min_length=1, max_length=32, description="Who is away (code)")
-    start: Day
-    end: Day
+    start: InDay
+    end: InDay
     reason: str | None = Field(None, max_length=LEAVE_REASON_MAX, description="事由")
     by: str | None = Field(None, max_length=32, description="Who asked (a person code); default: the token")
-    as_of: Day | None = Field(None, description="The business date (default: today)")
+    as_of: InDay | None = Field(None, description="The business date (default: today)")
     dry_run: bool = False
 
 
