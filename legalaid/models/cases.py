@@ -25,6 +25,12 @@ CASE_DATE_FIELDS: tuple[str, ...] = (
 )
 
 
+def _open(name: str, anchor: str, owed: str) -> Index:
+    """A partial index on ``anchor`` of the cases whose anchor is set and whose step ``owed`` is open."""
+    where = text(f"{anchor} IS NOT NULL AND {owed}")
+    return Index(name, anchor, sqlite_where=where, postgresql_where=where)
+
+
 class Case(Base):
     __tablename__ = "cases"
     # Each daily reminder rule filters on "step A done, step B not yet": these indexes serve those scans,
@@ -38,12 +44,19 @@ class Case(Base):
         # The return visits still owed, by closure date: the reminders' catch-up asks for every case closed
         # before a day with no return visit, which the index above answers only by reading all closed
         # cases (PostgreSQL then scans the table); this one holds just the cases still waiting.
-        Index(
-            "ix_cases_return_visit_owed",
-            "closure_submitted_on",
-            sqlite_where=text("return_visit_on IS NULL"),
-            postgresql_where=text("return_visit_on IS NULL"),
-        ),
+        _open("ix_cases_return_visit_owed", "closure_submitted_on", "return_visit_on IS NULL"),
+        # Likewise the other steps still owed, on the anchor of the rule that waits for them: the overdue
+        # counts (``reminders.overdue.overdue_parts``) read the open cases up to a day through these, and
+        # none of the finished ones. Each holds only cases whose anchor is set (the range implies it).
+        _open("ix_cases_review_owed", "applied_on", "decided_on IS NULL AND assigned_on IS NULL"),
+        _open("ix_cases_assignment_owed", "decided_on", "assigned_on IS NULL"),
+        _open("ix_cases_assigned_not_ended", "assigned_on", "ended_on IS NULL"),
+        _open("ix_cases_progress_not_ended", "last_progress_on", "ended_on IS NULL"),
+        _open("ix_cases_closure_owed", "ended_on", "closure_submitted_on IS NULL"),
+        # Steps recorded after a day (the rest have their own index as the first column of another): the
+        # overdue counts of an earlier day look for the cases that have changed since, usually none.
+        Index("ix_cases_first_contact_on", "first_contact_on"),
+        Index("ix_cases_return_visit_on", "return_visit_on"),
         Index("ix_cases_next_hearing_on", "next_hearing_on"),
         Index("ix_cases_limitation_on", "limitation_on"),
         Index("ix_cases_lawyer_id", "lawyer_id"),

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnClause, ColumnElement, String, and_, case, func, literal, null, or_, select
+from sqlalchemy import ColumnClause, ColumnElement, String, and_, case, func, literal, null, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import BinaryExpression, Null
@@ -61,9 +61,19 @@ def overdue_conditions(
 ) -> dict[str, list[tuple[Anchor, ColumnElement[bool]]]]:
     """Rule id → for each of its branches, the anchor column and the condition of an item overdue and
     open on ``on`` (the branches of a rule exclude each other: a case is overdue once per rule)."""
+    return _conditions(rules, calendar, on=on, open_now=False)
+
+
+def _conditions(
+    rules: Mapping[str, Rule], calendar: WorkCalendar, *, on: date, open_now: bool
+) -> dict[str, list[tuple[Anchor, ColumnElement[bool]]]]:
+    """``overdue_conditions``; with ``open_now``, of the cases whose branch conditions hold today as
+    written, which are added: a "step not done" test at the top of a branch then holds as it stood
+    too, and is left as written, so that the partial index of the open cases answers it."""
     stood = _as_it_stood(on)
     table = Case.__table__
     dated = {table.c[name] for name in CASE_DATE_FIELDS if name not in _MOVING}
+    steps = {*dated, table.c.decision}
 
     def then(condition: ColumnElement[bool]) -> ColumnElement[bool]:
         def swap(element: Any, **_kw: Any) -> Any:
@@ -100,12 +110,65 @@ def overdue_conditions(
                 branch.anchor,
                 and_(
                     branch.anchor <= latest,
-                    *(then(c) for c in branch.conditions),
+                    *(then(c) for c in branch.conditions if not (open_now and _not_done(c, steps))),
                     *known(branch.anchor <= latest, *branch.conditions),
+                    # Each once: a test written twice is counted twice by the planner's estimates.
+                    *(branch.conditions if open_now else ()),
                 ),
             )
             for branch in BRANCHES[rule_id]
         ]
+    return found
+
+
+def _not_done(condition: ColumnElement[bool], steps: set[Any]) -> bool:
+    """Whether ``condition`` is a plain "step not done" test (``column IS NULL``) of one of ``steps``."""
+    return (
+        isinstance(condition, BinaryExpression)
+        and condition.operator is operators.is_
+        and condition.left in steps
+        and isinstance(condition.right, Null)
+    )
+
+
+def overdue_parts(
+    rules: Mapping[str, Rule], calendar: WorkCalendar, *, on: date
+) -> dict[str, list[tuple[Anchor, ColumnElement[bool]]]]:
+    """``overdue_conditions`` with each branch split in two disjoint parts that indexes answer, for the
+    readers that select the items (the reports' single pass over the cases keeps the whole conditions).
+
+    Read as it stood on ``on``, a branch's condition makes every row pass through CASEs and ORs that no
+    index serves: at a province's scale that is every finished case, read to find the few open ones. But
+    a case whose dated steps are all on or before ``on`` stands today as it stood then, so:
+
+    * open now: the branch's own conditions as the scan writes them, which a partial index of the open
+      cases answers (``ix_cases_review_owed`` and the like, on the anchor), plus the condition as it stood;
+    * changed since: the condition as it stood and not open now, which needs a step of the branch dated
+      after ``on`` (or a decision without its date, which reads as no decision): a range after ``on`` on
+      each such step's index, empty on the current day.
+
+    The two together are exactly the condition (``IS NOT TRUE``: a condition that is NULL now is not open
+    now), so the counts stay those of ``overdue_items`` and of the report.
+    """
+    table = Case.__table__
+    dated = {table.c[name] for name in CASE_DATE_FIELDS if name not in _MOVING}
+    now = _conditions(rules, calendar, on=on, open_now=True)
+    found: dict[str, list[tuple[Anchor, ColumnElement[bool]]]] = {}
+    for rule_id, branches in overdue_conditions(rules, calendar, on=on).items():
+        parts: list[tuple[Anchor, ColumnElement[bool]]] = []
+        for n, (branch, (anchor, condition)) in enumerate(zip(BRANCHES[rule_id], branches, strict=True)):
+            open_now = and_(*branch.conditions)
+            used = {e for c in branch.conditions for e in visitors.iterate(c) if isinstance(e, ColumnClause)}
+            steps: set[Any] = used & dated
+            if table.c.decision in used:  # the decision is read through its date
+                steps.add(table.c.decided_on)
+            changed: list[ColumnElement[bool]] = [column > on for column in sorted(steps, key=str)]
+            if table.c.decision in used:
+                changed.append(and_(table.c.decided_on.is_(None), table.c.decision.is_not(None)))
+            parts.append(now[rule_id][n])
+            if changed:
+                parts.append((anchor, and_(condition, open_now.self_group().is_not(true()), or_(*changed))))
+        found[rule_id] = parts
     return found
 
 
@@ -126,7 +189,8 @@ def overdue_items(
     session: Session, rules: Mapping[str, Rule], calendar: WorkCalendar, *, on: date
 ) -> list[OverdueItem]:
     """Every item overdue and open on ``on``, sorted by person, then most overdue first."""
-    # One SELECT per rule and branch, each with the branch's own anchor column, in one UNION ALL.
+    # One SELECT per rule, branch and part (``overdue_parts``), each with its own anchor column, in one
+    # UNION ALL.
     selects = [
         select(
             literal(rule_id, String).label("rule"),
@@ -138,7 +202,7 @@ def overdue_items(
         .select_from(Case)
         .outerjoin(Person, Person.id == Case.lawyer_id)
         .where(condition)
-        for rule_id, branches in overdue_conditions(rules, calendar, on=on).items()
+        for rule_id, branches in overdue_parts(rules, calendar, on=on).items()
         for anchor, condition in branches
     ]
     if not selects:
@@ -183,7 +247,7 @@ def overdue_counts(
         .outerjoin(Person, Person.id == Case.lawyer_id)
         .where(condition)
         .group_by(Person.code, Person.name)
-        for rule_id, branches in overdue_conditions(rules, calendar, on=on).items()
+        for rule_id, branches in overdue_parts(rules, calendar, on=on).items()
         for anchor, condition in branches
     ]
     if not selects:

@@ -83,8 +83,8 @@ class RunReport:
     # When the scan found nothing: how many items earlier scans for the same day sent, and when the last.
     sent_before: int = 0
     sent_before_at: datetime | None = None
-    # With a limit (a dry run's preview): how many items are due in all, of which ``lines`` carry the first.
-    due_total: int | None = None
+    # With a limit (a dry run's preview): whether more items are due than the ``lines`` carry.
+    due_more: bool = False
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -109,8 +109,10 @@ def run_reminders(
     """Scan for the reminders and escalations due on ``as_of`` and queue their digests (see the module).
 
     ``limit`` (a dry run only: the console's Today page) looks at the first ``limit`` due items and
-    counts them all (``RunReport.due_total``): at a province's scale a whole dry run renders thousands of
-    digests, which a page that shows a hundred lines does not need."""
+    says whether there are more (``RunReport.due_more``): at a province's scale a whole dry run renders
+    thousands of digests, which a page that shows a hundred lines does not need. It reads one item more
+    rather than counting them all: a count reads the whole due set (50,000 rows, 0.6 s at 1,000,000
+    cases), which is the scan's work, not a preview's."""
     if limit is not None and not dry_run:
         raise ValueError("a scan that sends takes every due item: limit is for a dry run")
     calendar = calendar or WorkCalendar.from_settings(settings)
@@ -123,11 +125,9 @@ def run_reminders(
     selection = select_due(
         list(rules.values()), calendar, as_of=as_of, lookback_days=settings.reminder_lookback_days
     )
-    items = selection.items(session, limit=limit)
-    if limit is not None:
-        report.due_total = (
-            len(items) if len(items) < limit else session.scalar(selection.count_statement()) or 0
-        )
+    items = selection.items(session, limit=None if limit is None else limit + 1)
+    if limit is not None and len(items) > limit:
+        report.due_more, items = True, items[:limit]
     book = AddressBook(session, settings, items)
     plan = plan_digests(items, rules, book)
     carried, orphans = plan.carried(), plan.orphans

@@ -44,6 +44,10 @@ TABLE: dict[str, tuple[str, str]] = {
         "今天不是工作日，不发送提醒",
         "Today is not a working day: no reminders go out",
     ),
+    "today_due_more": (
+        "到期事项多于 {n} 项，此处只列出前 {n} 项（扫描会全部发送）",
+        "More than {n} items are due: the first {n} are shown (the scan sends them all)",
+    ),
     "today_sent": ("今日已发送的提醒", "Reminders sent today"),
     "today_overdue": ("逾期事项（按人）", "Overdue items, by person"),
     "today_duties": ("未来一周值班", "Desk duties this coming week"),

@@ -3,7 +3,8 @@ desk duties of the coming week, and the mail and jobs that failed, each with a l
 
 The scan's part is ``run_reminders`` as a dry run for today (what ``GET /api/v1/reminders/due`` and
 ``legalaid reminders run --dry-run`` show): nothing is written. Every list is bounded (``SHOWN``); a longer
-one says how many more there are.
+one says how many more there are, but for the due items, which says only that there are more (the scan's
+query stops after SHOWN + 1: counting them all would read the whole due set).
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ def today_page(
     rules = load_rules(settings)
     locale = settings.locale
     with runtime.sessions() as session:
-        # The first SHOWN due items and a count of all (at a province's scale a whole dry run renders
-        # thousands of digests); the overdue items counted per person in SQL, the SHOWN with most.
+        # The first SHOWN due items and whether there are more (at a province's scale a whole dry run
+        # renders thousands of digests, and counting them all reads the whole due set); the overdue
+        # items counted per person in SQL through the open cases' indexes, the SHOWN with most.
         scan = run_reminders(
             session, settings, as_of=today, dry_run=True, calendar=calendar, rules=rules, limit=SHOWN
         )
@@ -61,7 +63,8 @@ def today_page(
             "today": today,
             "working_day": scan.working_day,
             "due": due,
-            "due_more": max(0, (scan.due_total or 0) - shown_items),
+            "due_shown": shown_items,
+            "due_more": scan.due_more or len(scan.lines) > SHOWN,
             "sent": _sent(session, rules, today, locale),
             "overdue": [row._asdict() for row in overdue],
             "overdue_more": overdue_people - len(overdue),
