@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 from cli.demo._calendar import StatisticalYear, WorkingDay, working_days
 from cli.demo._people import FIRMS, Names, Row
+from legalaid.importing import STEPS
 
 # Weighted matters (案由), as the seed report lists them for migrant workers and as a district sees them.
 _MIGRANT_MATTERS = {
@@ -34,15 +35,9 @@ _CRIMINAL_MATTERS = {
 }  # fmt: skip
 LABOR_MATTERS = frozenset({"追索劳动报酬", "劳动合同纠纷", "工伤赔偿", "确认劳动关系"})
 
-# The steps after the application, in order; next_hearing_on and limitation_on are set apart.
-_STEPS = (
-    "decided_on",
-    "assigned_on",
-    "first_contact_on",
-    "ended_on",
-    "closure_submitted_on",
-    "return_visit_on",
-)
+# The steps after the application, in the order the import checks (``legalaid.importing.STEPS``);
+# next_hearing_on and limitation_on are set apart.
+_STEPS = STEPS[1:]
 _LOOSE_STEPS = ("last_progress_on", "next_hearing_on", "limitation_on")
 
 # Deliberate situations near the demo date: step → days from the demo date (to the nearest working day on

@@ -23,7 +23,15 @@ from legalaid.calendar import WorkCalendar
 from legalaid.casework import assign_and_notify
 from legalaid.casework.notices import business_today
 from legalaid.errors import UserError
-from legalaid.models import Case, CaseEvent, GeneratedDocument, Person, ReminderDelivery, ReminderSent
+from legalaid.models import (
+    CASE_DATE_FIELDS,
+    Case,
+    CaseEvent,
+    GeneratedDocument,
+    Person,
+    ReminderDelivery,
+    ReminderSent,
+)
 from legalaid.paths import StagedFiles
 from legalaid.reminders.rules import load_rules
 from legalaid.reminders.scan import BRANCHES
@@ -35,18 +43,8 @@ from workers.handoff import hand_over_queued
 router = APIRouter()
 NAV = NavItem("/cases", "nav_cases", order=20)
 LIMIT = 50
-STEPS = (
-    "applied_on",
-    "decided_on",
-    "assigned_on",
-    "first_contact_on",
-    "last_progress_on",
-    "next_hearing_on",
-    "ended_on",
-    "closure_submitted_on",
-    "return_visit_on",
-    "limitation_on",
-)
+# The model's dated steps in their order, with the limitation date (a deadline, not a step) shown last.
+STEPS = (*(step for step in CASE_DATE_FIELDS if step != "limitation_on"), "limitation_on")
 
 
 @router.get("/cases")
