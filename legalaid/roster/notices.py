@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -65,12 +66,10 @@ def week_ahead(session: Session, settings: Settings, run: NoticeRun, calendar: W
         )
     )
     quality = _month_quality(session, settings, calendar, first) if coordinators else None
+    tell = partial(send, session, settings, run)  # one run's messages, each to one person
     for person in [*coordinators.values(), *(p for p in pool if p.code not in coordinators)]:
         key = f"roster:weekahead:{monday}:{person.code}"
-        send(
-            session,
-            settings,
-            run,
+        tell(
             person,
             key=key,
             template="roster_week_ahead",
@@ -153,6 +152,7 @@ def day_before(
     shifts = _standing(session, as_of + timedelta(days=1), until)
     people = _people(session, {s.person for s in shifts})
     labels = Labels(settings)
+    tell = partial(send, session, settings, run)
     for shift in shifts:
         person = people[shift.person]
         event = DutyEvent(
@@ -165,10 +165,7 @@ def day_before(
         )
         attachment = ics_attachment([event], settings, file_name=f"duty-{shift.on:%Y%m%d}-{shift.slot}.ics")
         key = f"roster:daybefore:{shift.on}:{shift.slot}:{person.code}:{notice_version(settings, shift)}"
-        send(
-            session,
-            settings,
-            run,
+        tell(
             person,
             key=key,
             template="roster_day_before",
@@ -230,6 +227,7 @@ def notify_changes(
     # A request made by a command (``legalaid roster generate``) is the center's.
     asked = people[requested_by].name if requested_by in people else settings.center_name
     labels = Labels(settings)
+    tell = partial(send, session, settings, run)
     by_person: dict[str, list[ShiftChange]] = {}
     for change in sorted(future, key=lambda c: (c.on, SLOT_ORDER.get(c.slot, 9))):
         by_person.setdefault(change.person, []).append(change)
@@ -246,10 +244,7 @@ def notify_changes(
             )
             for c in own
         ]
-        send(
-            session,
-            settings,
-            run,
+        tell(
             person,
             key=f"roster:change:{own[0].request_id}:{code}",
             template="roster_change",
