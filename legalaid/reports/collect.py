@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypedDict, Unpack
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -152,19 +152,26 @@ def find_firm(session: Session, code: str) -> FirmInfo:
     return FirmInfo(row.id, row.code, row.name, FirmKind(row.kind))
 
 
+class FigureOptions(TypedDict, total=False):
+    """What a caller counting several reports may pass once read; left out, each is read from the settings.
+    One definition for ``collect_figures`` and for every function that hands them on to it."""
+
+    calendar: WorkCalendar | None
+    rules: dict[str, Rule] | None
+
+
 def collect_figures(
     session: Session,
     settings: Settings,
     request: ReportRequest,
     *,
     as_of: date,
-    calendar: WorkCalendar | None = None,
-    rules: dict[str, Rule] | None = None,
+    **options: Unpack[FigureOptions],
 ) -> ReportFigures:
     """Count everything the report states: cases, recipients, matters, timeliness and the firms for any
     report; consultations and the desk roster for the center's."""
-    calendar = calendar or WorkCalendar.from_settings(settings)
-    rules = rules or load_rules(settings)
+    calendar = options.get("calendar") or WorkCalendar.from_settings(settings)
+    rules = options.get("rules") or load_rules(settings)
     period = request.period
     firm = find_firm(session, request.firm_code) if request.firm_code is not None else None
     scope = Scope(firm.id) if firm is not None else CENTER

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,10 +34,17 @@ from legalaid.mail import Attachment, enqueue, render_email
 from legalaid.models import Firm
 from legalaid.models.reports import REPORT_SENT
 from legalaid.paths import StagedFiles, path_inside, safe_file_name
-from legalaid.reminders import Rule, load_rules
+from legalaid.reminders import load_rules
 from legalaid.reports import runs
 from legalaid.reports.appendix import XLSX_MEDIA_TYPE, render_xlsx
-from legalaid.reports.collect import ReportFigures, ReportRequest, collect_figures, figures_dict, find_firm
+from legalaid.reports.collect import (
+    FigureOptions,
+    ReportFigures,
+    ReportRequest,
+    collect_figures,
+    figures_dict,
+    find_firm,
+)
 from legalaid.reports.content import ReportContent, compose
 from legalaid.reports.document import DOCX_MEDIA_TYPE, render_docx
 from legalaid.reports.periods import AsOf, Period, due_periods, publication_day, report_as_of
@@ -141,11 +148,10 @@ def render_report(
     request: ReportRequest,
     *,
     as_of: date,
-    calendar: WorkCalendar | None = None,
-    rules: dict[str, Rule] | None = None,
+    **options: Unpack[FigureOptions],
 ) -> RenderedReport:
     """Count the figures and render the Word document and the workbook (nothing is written)."""
-    figures = collect_figures(session, settings, request, as_of=as_of, calendar=calendar, rules=rules)
+    figures = collect_figures(session, settings, request, as_of=as_of, **options)
     content = compose(figures, locale=settings.locale, center_name=settings.center_name)
     stamp = datetime.combine(as_of, time())
     xlsx_name = safe_file_name(content.file_stem, suffix=".xlsx")
