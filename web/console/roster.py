@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
@@ -174,13 +174,23 @@ def _day(value: str, field: str) -> date:
         raise UserError(f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
+# A roster change of legalaid.roster (``swap``, ``add_leave``, ``approve_swap_request``) and its arguments.
+_Change = Callable[..., ChangeResult]
+_Arguments = Callable[[], dict[str, Any]]
+
+
 def _change(
-    request: Request, runtime: Runtime, form: str, month: date, change: Callable[[Session], ChangeResult]
+    request: Request, runtime: Runtime, form: str, month_value: str, change: _Change, arguments: _Arguments
 ) -> HTMLResponse:
-    """Run ``change`` in one transaction; the page with its refusal (422) or what it did."""
+    """Run ``change(session, settings, today=<business date>, **arguments())`` in one transaction; the
+    page of ``month_value``'s month (else today's) with its refusal (422) or what it did. ``arguments`` is
+    read inside, so that a form field that is not a date is refused like the change itself."""
+    settings = runtime.settings
+    today = business_today(settings)
+    month = _month_of(month_value, today)
     try:
         with runtime.transaction() as session:
-            result = change(session)
+            result = change(session, settings, today=today, **arguments())
     except UserError as refused:
         return _page(request, runtime, month, Outcome(form, error=str(refused)), status_code=422)
     note = hand_over_queued(runtime, result.outbox_ids)
@@ -207,16 +217,10 @@ def post_swap(
     reason: Annotated[str, Form(max_length=REASON_MAX)] = "",
 ) -> HTMLResponse:
     """``legalaid roster swap DATE SLOT FROM_PERSON TO_PERSON --by <user>``."""
-    settings = runtime.settings
-    today = business_today(settings)
-
-    def change(session: Session) -> ChangeResult:
-        return swap(
-            session, settings, on=_day(on, "DATE"), slot=slot, from_code=from_person.strip(),
-            to_code=to_person.strip(), requested_by=viewer.code, reason=reason.strip() or None, today=today,
-        )  # fmt: skip
-
-    return _change(request, runtime, "swap", _month_of(on, today), change)
+    return _change(request, runtime, "swap", on, swap, lambda: {
+        "on": _day(on, "DATE"), "slot": slot, "from_code": from_person.strip(), "to_code": to_person.strip(),
+        "requested_by": viewer.code, "reason": reason.strip() or None,
+    })  # fmt: skip
 
 
 @router.post("/roster/leave")
@@ -230,16 +234,10 @@ def post_leave(
     reason: Annotated[str, Form(max_length=REASON_MAX)] = "",
 ) -> HTMLResponse:
     """``legalaid roster leave add PERSON START END --by <user>``."""
-    settings = runtime.settings
-    today = business_today(settings)
-
-    def change(session: Session) -> ChangeResult:
-        return add_leave(
-            session, settings, person_code=person.strip(), start=_day(start, "START"), end=_day(end, "END"),
-            reason=reason.strip() or None, requested_by=viewer.code, today=today,
-        )  # fmt: skip
-
-    return _change(request, runtime, "leave", _month_of(start, today), change)
+    return _change(request, runtime, "leave", start, add_leave, lambda: {
+        "person_code": person.strip(), "start": _day(start, "START"), "end": _day(end, "END"),
+        "reason": reason.strip() or None, "requested_by": viewer.code,
+    })  # fmt: skip
 
 
 @router.post("/roster/requests/{request_id}/approve")
@@ -251,15 +249,10 @@ def approve(
     month: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     """A lawyer's pending swap made, as ``roster swap`` makes it, approved by the user."""
-    settings = runtime.settings
-    today = business_today(settings)
-
-    def change(session: Session) -> ChangeResult:
-        return approve_swap_request(
-            session, settings, request_id=request_id, approved_by=viewer.code, today=today, now=utcnow()
-        )
-
-    return _change(request, runtime, "request", _month_of(month, today), change)
+    return _change(
+        request, runtime, "request", month, approve_swap_request,
+        lambda: {"request_id": request_id, "approved_by": viewer.code, "now": utcnow()},
+    )  # fmt: skip
 
 
 @router.post("/roster/requests/{request_id}/refuse")
