@@ -8,6 +8,7 @@ as a file's row, all or nothing, the notices of an assignment or a decision it r
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from legalaid.casework import assign_and_notify, import_rows_with_notices
 from legalaid.casework.notices import business_today
 from legalaid.importing import FIRST_YEAR, LAST_YEAR
-from legalaid.models import Case, Person
+from legalaid.models import CASE_DATE_FIELDS, Case, Person
 from legalaid.paths import StagedFiles
 from legalaid.runtime import Runtime
 from web.auth import Writer
@@ -127,19 +128,13 @@ def assign(runtime: AppRuntime, caller: Writer, case_no: CaseNo, body: Assignmen
             session, runtime.settings, case_no=case_no, lawyer_code=body.person, on=body.on or today,
             today=today, staged=staged, by=by,
         )  # fmt: skip
-    change, report = assignment.change, assignment.notices
-    assert change.new_lawyer is not None and change.assigned_on is not None
+    report = assignment.notices
+    # The change's fields (case, old and new lawyer, date) as the domain names them; an assignment has a
+    # new lawyer and a date, which the model checks.
     return AssignmentOut(
-        case_no=change.case_no,
-        old_lawyer=change.old_lawyer,
-        new_lawyer=change.new_lawyer,
-        assigned_on=change.assigned_on,
-        by=by,
-        notices=report.notices,
-        outbox_ids=report.queued,
-        problems=report.problems,
-        note=hand_over_queued(runtime, report.queued),
-    )
+        **asdict(assignment.change), by=by, notices=report.notices, outbox_ids=report.queued,
+        problems=report.problems, note=hand_over_queued(runtime, report.queued),
+    )  # fmt: skip
 
 
 def case_out(session: Session, runtime: Runtime, case_no: str, notices: NoticesOut) -> CaseOut:
@@ -148,27 +143,21 @@ def case_out(session: Session, runtime: Runtime, case_no: str, notices: NoticesO
     lawyer = session.get(Person, case.lawyer_id) if case.lawyer_id is not None else None
     created, updated = local_time(case.created_at, runtime), local_time(case.updated_at, runtime)
     assert created is not None and updated is not None
-    return CaseOut(
-        case_no=case.case_no,
-        case_type=case.case_type.value,
-        matter=case.matter,
-        applicant=case.applicant,
-        applicant_groups=sorted(group.group_name.value for group in case.groups),
-        intake=case.intake,
-        applied_on=case.applied_on,
-        limitation_on=case.limitation_on,
-        decided_on=case.decided_on,
-        decision=case.decision.value if case.decision else None,
-        decision_reason=case.decision_reason,
-        assigned_on=case.assigned_on,
-        lawyer=lawyer.code if lawyer else None,
-        first_contact_on=case.first_contact_on,
-        last_progress_on=case.last_progress_on,
-        next_hearing_on=case.next_hearing_on,
-        ended_on=case.ended_on,
-        closure_submitted_on=case.closure_submitted_on,
-        return_visit_on=case.return_visit_on,
-        created_at=created,
-        updated_at=updated,
-        notices=notices,
+    return CaseOut.model_validate(
+        {
+            "case_no": case.case_no,
+            "case_type": case.case_type.value,
+            "matter": case.matter,
+            "applicant": case.applicant,
+            "applicant_groups": sorted(group.group_name.value for group in case.groups),
+            "intake": case.intake,
+            "decision": case.decision.value if case.decision else None,
+            "decision_reason": case.decision_reason,
+            "lawyer": lawyer.code if lawyer else None,
+            # every dated step under the model's own name (legalaid.models.CASE_DATE_FIELDS)
+            **{step: getattr(case, step) for step in CASE_DATE_FIELDS},
+            "created_at": created,
+            "updated_at": updated,
+            "notices": notices,
+        }
     )
