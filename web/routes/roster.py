@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -117,23 +117,34 @@ class QualityOut(BaseModel):
     warnings: list[str]
 
 
+_BY = "Who asked (a person code); default: the token"
+
+
+# The change bodies name each field's argument of legalaid.roster (``swap``, ``add_leave``) by its
+# serialization alias: ``_change`` hands ``model_dump(by_alias=True)`` over as it is.
 class SwapIn(BaseModel):
-    date: InDay
+    date: InDay = Field(serialization_alias="on")
     slot: str = Field(max_length=8, description="day, am or pm (roster_slots)")
-    from_person: str = Field(min_length=1, max_length=32, description="Who gives the duty (code)")
-    to_person: str = Field(min_length=1, max_length=32, description="Who takes it (code)")
-    by: str | None = Field(None, max_length=32, description="Who asked (a person code); default: the token")
+    from_person: str = Field(
+        min_length=1, max_length=32, description="Who gives the duty (code)", serialization_alias="from_code"
+    )
+    to_person: str = Field(
+        min_length=1, max_length=32, description="Who takes it (code)", serialization_alias="to_code"
+    )
+    by: str | None = Field(None, max_length=32, description=_BY, serialization_alias="requested_by")
     reason: str | None = Field(None, max_length=2000)
     as_of: InDay | None = Field(None, description="The business date (default: today)")
     dry_run: bool = False
 
 
 class LeaveIn(BaseModel):
-    person: str = Field(min_length=1, max_length=32, description="Who is away (code)")
+    person: str = Field(
+        min_length=1, max_length=32, description="Who is away (code)", serialization_alias="person_code"
+    )
     start: InDay
     end: InDay
     reason: str | None = Field(None, max_length=LEAVE_REASON_MAX, description="事由")
-    by: str | None = Field(None, max_length=32, description="Who asked (a person code); default: the token")
+    by: str | None = Field(None, max_length=32, description=_BY, serialization_alias="requested_by")
     as_of: InDay | None = Field(None, description="The business date (default: today)")
     dry_run: bool = False
 
@@ -231,50 +242,24 @@ def roster_quality(start: From, end: To, runtime: AppRuntime, _caller: Reader) -
 def post_swap(body: SwapIn, runtime: AppRuntime, caller: Writer) -> Change:
     """`legalaid roster swap`: the taker must be free, in the pool and not on leave; both are told at
     once (after the commit). Recorded as asked by ``by``, else by the token's name."""
-    return _change(
-        runtime,
-        caller,
-        swap,
-        as_of=body.as_of,
-        dry_run=body.dry_run,
-        on=body.date,
-        slot=body.slot,
-        from_code=body.from_person,
-        to_code=body.to_person,
-        requested_by=body.by,
-        reason=body.reason,
-    )
+    return _change(runtime, caller, swap, body)
 
 
 @router.post("/roster/leave", response_model=Change, summary="Record leave (请假)")
 def post_leave(body: LeaveIn, runtime: AppRuntime, caller: Writer) -> Change:
     """`legalaid roster leave add`: the person's duties from the business date on within the leave go to
     others, fairly; everyone whose duty moved is told. Recorded as asked by ``by``, else the token."""
-    return _change(
-        runtime,
-        caller,
-        add_leave,
-        as_of=body.as_of,
-        dry_run=body.dry_run,
-        person_code=body.person,
-        start=body.start,
-        end=body.end,
-        reason=body.reason,
-        requested_by=body.by,
-    )
+    return _change(runtime, caller, add_leave, body)
 
 
 def _change(
-    runtime: Runtime,
-    caller: Caller,
-    change: Callable[..., ChangeResult],
-    *,
-    as_of: date | None,
-    dry_run: bool,
-    **arguments: Any,
+    runtime: Runtime, caller: Caller, change: Callable[..., ChangeResult], body: SwapIn | LeaveIn
 ) -> Change:
+    """``change`` with the body's fields under their aliases (the domain's names), on its business date."""
     settings = runtime.settings
-    today = as_of or business_today(settings)
+    today = body.as_of or business_today(settings)
+    dry_run = body.dry_run
+    arguments = body.model_dump(by_alias=True, exclude={"as_of", "dry_run"})
     with runtime.transaction() as session:
         result = change(
             session, settings, today=today, dry_run=dry_run, default_requester=caller.name, **arguments
