@@ -53,17 +53,6 @@ def request_swap(
     if row.duty_on < today:
         raise UserError(f"{row.duty_on}: the duty has passed")
     taker = person_by_code(session, to_code, argument="TO_PERSON")
-    swap(
-        session,
-        settings,
-        on=row.duty_on,
-        slot=row.duty_slot,
-        from_code=giver.code,
-        to_code=taker.code,
-        reason=reason,
-        today=today,
-        dry_run=True,
-    )
     request = SwapRequest(
         on=row.duty_on,
         slot=row.duty_slot,
@@ -73,6 +62,7 @@ def request_swap(
         status=PENDING,
         created_at=now,
     )
+    _swap(session, settings, request, giver, taker, today=today, dry_run=True)
     session.add(request)
     spend(session, row, now=now)
     session.flush()
@@ -111,21 +101,29 @@ def approve_swap_request(
     taker = session.get(Person, request.to_person_id)
     if giver is None or taker is None:
         raise UserError(f"swap request {request_id}: a person of it no longer exists")
-    result = swap(
-        session,
-        settings,
-        on=request.on,
-        slot=request.slot,
-        from_code=giver.code,
-        to_code=taker.code,
-        requested_by=giver.code,
-        reason=request.reason,
-        today=today,
-    )
+    result = _swap(session, settings, request, giver, taker, today=today)
     request.status, request.decided_by, request.decided_at = APPROVED, approved_by, now
     request.roster_request_id = result.request_id
     session.flush()
     return result
+
+
+def _swap(
+    session: Session,
+    settings: Settings,
+    request: SwapRequest,
+    giver: Person,
+    taker: Person,
+    *,
+    today: date,
+    dry_run: bool = False,
+) -> ChangeResult:
+    """The swap ``request`` asks for, through ``roster swap``'s checks, as asked by the giver: tried (dry
+    run) when the lawyer asks, so that a refusal leaves the token usable, and made when approved."""
+    return swap(
+        session, settings, on=request.on, slot=request.slot, from_code=giver.code, to_code=taker.code,
+        requested_by=giver.code, reason=request.reason, today=today, dry_run=dry_run,
+    )  # fmt: skip
 
 
 def refuse_swap_request(session: Session, *, request_id: int, refused_by: str, now: datetime) -> SwapRequest:
