@@ -74,26 +74,11 @@ class ImportOut(BaseModel):
 
 def import_out(runtime: AppRuntime, done: ImportWithNotices) -> ImportOut:
     """The answer of an import that went through, its queued mail handed over (it has committed)."""
-    result = done.result
-    return ImportOut(
-        kind=result.kind,
-        file=result.file,
-        rows=result.rows,
-        inserted=result.inserted,
-        updated=result.updated,
-        unchanged=result.unchanged,
-        dry_run=result.dry_run,
-        skipped_reason=result.skipped_reason,
-        import_id=result.import_id,
-        notes=result.notes,
-        assignment_changes=[AssignmentChangeOut(**vars(c)) for c in result.assignment_changes],
-        decision_changes=[DecisionChangeOut(**vars(c)) for c in result.decision_changes],
-        notices=NoticesOut(
-            outbox_ids=done.outbox_ids,
-            problems=done.problems,
-            note=hand_over_queued(runtime, done.outbox_ids),
-        ),
+    # The result's fields are the answer's, as ``legalaid import --json`` prints them (``as_dict``).
+    notices = NoticesOut(
+        outbox_ids=done.outbox_ids, problems=done.problems, note=hand_over_queued(runtime, done.outbox_ids)
     )
+    return ImportOut.model_validate({**done.result.as_dict(), "notices": notices})
 
 
 @router.post(
