@@ -263,22 +263,12 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _resolve(self) -> Settings:
         if self.smtp_password is None and self.smtp_password_file is not None:
-            try:
-                text = self.smtp_password_file.read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                path = self.smtp_password_file
-                raise ValueError(f"smtp_password_file: cannot read {path}: {exc}") from None
-            self.smtp_password = SecretStr(text)
+            self.smtp_password = _secret_file("smtp_password_file", self.smtp_password_file)
         if self.smtp_password is not None:
             if self.smtp_password.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
                 raise ValueError("smtp_password is a placeholder; set the real password")
         if self.web_secret_key is None and self.web_secret_key_file is not None:
-            try:
-                key = self.web_secret_key_file.read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                path = self.web_secret_key_file
-                raise ValueError(f"web_secret_key_file: cannot read {path}: {exc}") from None
-            self.web_secret_key = SecretStr(key)
+            self.web_secret_key = _secret_file("web_secret_key_file", self.web_secret_key_file)
         if self.web_secret_key is not None and len(self.web_secret_key.get_secret_value().strip()) < 32:
             raise ValueError("web_secret_key is too short; use at least 32 random characters")
         if self.task_time_limit <= self.task_soft_time_limit:
@@ -360,6 +350,15 @@ _DATABASE_DRIVERS = {
     "postgresql": "postgresql+psycopg",
     "postgresql+psycopg": "postgresql+psycopg",
 }
+
+
+def _secret_file(field: str, path: Path) -> SecretStr:
+    """The secret a ``*_file`` setting names (a Docker secret), stripped; one line naming ``field`` when
+    the file cannot be read."""
+    try:
+        return SecretStr(path.read_text(encoding="utf-8").strip())
+    except OSError as exc:
+        raise ValueError(f"{field}: cannot read {path}: {exc}") from None
 
 
 def normalized_database_url(url: str) -> str:
