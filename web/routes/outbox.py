@@ -110,12 +110,11 @@ def list_outbox(
     return MessagePage(messages=messages, next_before_id=messages[-1].id if len(messages) == limit else None)
 
 
-@router.get(
-    "/outbox/{outbox_id}",
-    response_model=MessageOut,
-    summary="One message: recipients, status, attempts, last error, attachments",
-    responses=responses(404),
-)
+_ONE = "One message: recipients, status, attempts, last error, attachments"
+
+
+# The response model of each route is its return annotation (FastAPI reads it).
+@router.get("/outbox/{outbox_id}", summary=_ONE, responses=responses(404))
 def show_message(outbox_id: OutboxId, runtime: AppRuntime, _caller: Reader) -> MessageOut:
     """What `legalaid mail show ID --json` prints: headers as sent, recipients, status, attempts, last
     error, attachments' names and sizes (never their bytes), and the text body with personal numbers
@@ -127,10 +126,7 @@ def show_message(outbox_id: OutboxId, runtime: AppRuntime, _caller: Reader) -> M
 
 
 @router.post(
-    "/outbox/{outbox_id}/retry",
-    response_model=Retried,
-    summary="Send a dead (or waiting) message again",
-    responses=responses(404),
+    "/outbox/{outbox_id}/retry", summary="Send a dead (or waiting) message again", responses=responses(404)
 )
 def retry_message(outbox_id: OutboxId, runtime: AppRuntime, _caller: Writer) -> Retried:
     """`legalaid mail retry ID`: due now with a fresh retry horizon, handed to the broker after the
