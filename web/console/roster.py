@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -205,48 +206,55 @@ def _month_of(value: str, fallback: date) -> date:
         return fallback.replace(day=1)
 
 
+class _ChangeForm(BaseModel):
+    """A change form's fields (FastAPI reads them from the posted form; others, the CSRF token, are
+    ignored); each is text as typed, an empty field an empty string, checked by the change."""
+
+    reason: str = Field("", max_length=REASON_MAX)
+
+
+class SwapForm(_ChangeForm):
+    on: str = ""
+    slot: str = ""
+    from_person: str = ""
+    to_person: str = ""
+
+
+class LeaveForm(_ChangeForm):
+    person: str = ""
+    start: str = ""
+    end: str = ""
+
+
 @router.post("/roster/swap")
 def post_swap(
-    request: Request,
-    runtime: AppRuntime,
-    viewer: CsrfChecked,
-    on: Annotated[str, Form()] = "",
-    slot: Annotated[str, Form()] = "",
-    from_person: Annotated[str, Form()] = "",
-    to_person: Annotated[str, Form()] = "",
-    reason: Annotated[str, Form(max_length=REASON_MAX)] = "",
+    request: Request, runtime: AppRuntime, viewer: CsrfChecked, form: Annotated[SwapForm, Form()]
 ) -> HTMLResponse:
     """``legalaid roster swap DATE SLOT FROM_PERSON TO_PERSON --by <user>``."""
-    return _change(request, runtime, "swap", on, swap, lambda: {
-        "on": _day(on, "DATE"), "slot": slot, "from_code": from_person.strip(), "to_code": to_person.strip(),
-        "requested_by": viewer.code, "reason": reason.strip() or None,
+    return _change(request, runtime, "swap", form.on, swap, lambda: {
+        "on": _day(form.on, "DATE"), "slot": form.slot, "from_code": form.from_person.strip(),
+        "to_code": form.to_person.strip(), "requested_by": viewer.code, "reason": form.reason.strip() or None,
     })  # fmt: skip
 
 
 @router.post("/roster/leave")
 def post_leave(
-    request: Request,
-    runtime: AppRuntime,
-    viewer: CsrfChecked,
-    person: Annotated[str, Form()] = "",
-    start: Annotated[str, Form()] = "",
-    end: Annotated[str, Form()] = "",
-    reason: Annotated[str, Form(max_length=REASON_MAX)] = "",
+    request: Request, runtime: AppRuntime, viewer: CsrfChecked, form: Annotated[LeaveForm, Form()]
 ) -> HTMLResponse:
     """``legalaid roster leave add PERSON START END --by <user>``."""
-    return _change(request, runtime, "leave", start, add_leave, lambda: {
-        "person_code": person.strip(), "start": _day(start, "START"), "end": _day(end, "END"),
-        "reason": reason.strip() or None, "requested_by": viewer.code,
+    return _change(request, runtime, "leave", form.start, add_leave, lambda: {
+        "person_code": form.person.strip(), "start": _day(form.start, "START"), "end": _day(form.end, "END"),
+        "reason": form.reason.strip() or None, "requested_by": viewer.code,
     })  # fmt: skip
+
+
+# The hidden field of a request's buttons: a day (the duty's) of the month the page shows after the decision.
+ShownMonth = Annotated[str, Form()]
 
 
 @router.post("/roster/requests/{request_id}/approve")
 def approve(
-    request: Request,
-    runtime: AppRuntime,
-    viewer: CsrfChecked,
-    request_id: int,
-    month: Annotated[str, Form()] = "",
+    request: Request, runtime: AppRuntime, viewer: CsrfChecked, request_id: int, month: ShownMonth = ""
 ) -> HTMLResponse:
     """A lawyer's pending swap made, as ``roster swap`` makes it, approved by the user."""
     return _change(
@@ -257,11 +265,7 @@ def approve(
 
 @router.post("/roster/requests/{request_id}/refuse")
 def refuse(
-    request: Request,
-    runtime: AppRuntime,
-    viewer: CsrfChecked,
-    request_id: int,
-    month: Annotated[str, Form()] = "",
+    request: Request, runtime: AppRuntime, viewer: CsrfChecked, request_id: int, month: ShownMonth = ""
 ) -> HTMLResponse:
     """A lawyer's pending swap closed without a change."""
     first = _month_of(month, business_today(runtime.settings))
