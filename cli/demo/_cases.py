@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from cli.demo._calendar import StatisticalYear, WorkingDay, working_days
 from cli.demo._people import FIRMS, Names, Row
-from legalaid.importing import STEPS
+from legalaid.steps import STEPS
 
 # Weighted matters (案由), as the seed report lists them for migrant workers and as a district sees them.
 _MIGRANT_MATTERS = {
@@ -35,7 +35,7 @@ _CRIMINAL_MATTERS = {
 }  # fmt: skip
 LABOR_MATTERS = frozenset({"追索劳动报酬", "劳动合同纠纷", "工伤赔偿", "确认劳动关系"})
 
-# The steps after the application, in the order the import checks (``legalaid.importing.STEPS``);
+# The steps after the application, in the order the import checks (``legalaid.steps.STEPS``);
 # next_hearing_on and limitation_on are set apart.
 _STEPS = STEPS[1:]
 _LOOSE_STEPS = ("last_progress_on", "next_hearing_on", "limitation_on")

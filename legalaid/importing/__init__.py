@@ -14,9 +14,10 @@ from legalaid.importing._kinds import KINDS, Shape, kind_headers, kind_shapes, k
 from legalaid.importing._progress import SILENT, ProgressDisplay, Ticker
 from legalaid.importing._result import AssignmentChange, DecisionChange, ImportResult
 from legalaid.importing._rows import Row
-from legalaid.importing._steps import NOT_BEFORE, STEPS, OutOfOrder, out_of_order
+from legalaid.importing._steps import OutOfOrder, out_of_order
 from legalaid.importing._values import FIRST_YEAR, LAST_YEAR
 from legalaid.importing._writing import write_csv, write_xlsx
+from legalaid.steps import NOT_BEFORE, STEPS
 
 __all__ = [
     "FIRST_YEAR",

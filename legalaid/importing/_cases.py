@@ -17,11 +17,12 @@ from legalaid.importing._columns import Layout, ParsedRow
 from legalaid.importing._errors import ErrorLog
 from legalaid.importing._result import AssignmentChange, DecisionChange
 from legalaid.importing._specs import CASES as CASE_SPEC
-from legalaid.importing._steps import NOT_BEFORE, STEPS, OutOfOrder, out_of_order
+from legalaid.importing._steps import OutOfOrder, out_of_order
 from legalaid.importing._upsert import Record, insert_rows, load_existing, records_of, table_of, update_rows
 from legalaid.importing._values import show
 from legalaid.models import CASE_DATE_FIELDS, Case, CaseEvent, CaseGroup
 from legalaid.models.enums import Decision, IntakeChannel
+from legalaid.steps import NOT_BEFORE, STEPS
 
 CASES = table_of(Case)
 GROUPS = table_of(CaseGroup)
