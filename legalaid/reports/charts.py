@@ -123,7 +123,12 @@ def render_chart(chart: BarChart, *, width: float = 6.4, height: float = 3.6) ->
     else:
         axes.margins(y=0.12)
     if count > 1:
-        axes.legend(prop=font, frameon=False)
+        # A fixed corner, not matplotlib's "best": its search over placements warns when it takes over a
+        # second (a loaded machine, a long series), and a fixed place draws the same chart every time. The
+        # corner is where bars are short: the early periods of a vertical chart, the small values of a
+        # horizontal one.
+        corner = "lower right" if chart.horizontal else "upper left"
+        axes.legend(prop=font, frameon=False, loc=corner)
     out = io.BytesIO()
     # No "Software" chunk: the same chart gives the same bytes, so an unchanged report keeps its checksum.
     figure.savefig(out, format="png", metadata={"Software": None})
