@@ -14,6 +14,7 @@ import io
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -68,6 +69,10 @@ def chart_font() -> FontProperties:
     with _lock:
         font_manager.fontManager.addfont(str(path))
     return FontProperties(fname=str(path))
+
+
+# Where a legend goes, by whether the chart is horizontal (see render_chart).
+_LEGEND_CORNER: dict[bool, Literal["lower right", "upper left"]] = {True: "lower right", False: "upper left"}
 
 
 def render_chart(chart: BarChart, *, width: float = 6.4, height: float = 3.6) -> bytes:
@@ -127,8 +132,7 @@ def render_chart(chart: BarChart, *, width: float = 6.4, height: float = 3.6) ->
         # second (a loaded machine, a long series), and a fixed place draws the same chart every time. The
         # corner is where bars are short: the early periods of a vertical chart, the small values of a
         # horizontal one.
-        corner = "lower right" if chart.horizontal else "upper left"
-        axes.legend(prop=font, frameon=False, loc=corner)
+        axes.legend(prop=font, frameon=False, loc=_LEGEND_CORNER[chart.horizontal])
     out = io.BytesIO()
     # No "Software" chunk: the same chart gives the same bytes, so an unchanged report keeps its checksum.
     figure.savefig(out, format="png", metadata={"Software": None})
