@@ -15,6 +15,7 @@ from pathlib import Path
 import fault_report
 import pytest
 import redis
+from api import TestClient, api_client
 from required import service_missing
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -168,3 +169,18 @@ def pg_rt(postgres_url: str, tmp_path: Path) -> Iterator[Runtime]:
     migrate.upgrade(runtime.engine)
     yield runtime
     runtime.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
+def api_rt(request: pytest.FixtureRequest) -> Runtime:
+    """The web service's tests run on SQLite and again on PostgreSQL; a test file that needs data of its
+    own overrides this fixture, taking it as an argument (``def api_rt(api_rt)``)."""
+    runtime: Runtime = request.getfixturevalue("rt" if request.param == "sqlite" else "pg_rt")
+    return runtime
+
+
+@pytest.fixture
+def client(api_rt: Runtime) -> Iterator[TestClient]:
+    """A client of the application over ``api_rt``'s settings (the console's tests have their own)."""
+    with api_client(api_rt) as test_client:
+        yield test_client

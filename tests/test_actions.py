@@ -6,11 +6,11 @@ approves (``roster.requests``)."""
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from api import TestClient
 from builders import make_case, make_desk, make_reminders_center, make_shifts, scan
 from sqlalchemy import select, update
 
@@ -22,10 +22,6 @@ from legalaid.roster import day_before
 from legalaid.roster.requests import approve_swap_request, pending_swap_requests, request_swap
 from legalaid.runtime import Runtime
 from web import create_app
-
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 LINK = re.compile(r"https?://[^\s\"<>]+/act/(act_[A-Za-z0-9_-]+)")
 MONDAY = date(2012, 10, 8)  # the first working day after National Day 2012

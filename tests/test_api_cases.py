@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from api import TestClient
 from builders import make_decided_case, make_lawyer
 from mailroom import outbox
 from sqlalchemy import func, select
@@ -15,12 +14,7 @@ from sqlalchemy import func, select
 from legalaid import tokens
 from legalaid.models import Case, CaseEvent, Consultation, utcnow
 from legalaid.runtime import Runtime
-from web import create_app
 from web.problems import MEDIA_TYPE
-
-with warnings.catch_warnings():  # starlette's TestClient would rather have httpx2; it works with httpx
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 CASE_NO = "2012民援第001号"
 NEW_CASE = {
@@ -29,18 +23,6 @@ NEW_CASE = {
     "applied_on": "2012-10-08",
     "applicant_groups": ["农民工"],
 }
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
-def api_rt(request: pytest.FixtureRequest) -> Runtime:
-    runtime: Runtime = request.getfixturevalue("rt" if request.param == "sqlite" else "pg_rt")
-    return runtime
-
-
-@pytest.fixture
-def client(api_rt: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(api_rt.settings), raise_server_exceptions=False) as test_client:
-        yield test_client
 
 
 def bearer(rt: Runtime, name: str = "case-system", scope: str = "write") -> dict[str, str]:

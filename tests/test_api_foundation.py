@@ -7,11 +7,11 @@ Routes that only these tests need (a write route, one that fails) are added to t
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from api import TestClient, assert_problem, bearer, token
 from fastapi import APIRouter
 from pydantic import BaseModel
 
@@ -24,13 +24,6 @@ from legalaid.status import Check, StatusReport
 from web import create_app
 from web.auth import Writer
 from web.problems import MEDIA_TYPE
-
-# starlette's TestClient warns, when imported, that it would rather have httpx2; it works with httpx.
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
-
-PROBLEM_KEYS = {"type", "title", "status", "detail", "problems"}
 
 
 class Echo(BaseModel):
@@ -65,13 +58,6 @@ def _test_routes(calls: list[str]) -> APIRouter:
     return router
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
-def api_rt(request: pytest.FixtureRequest) -> Runtime:
-    fixture = "rt" if request.param == "sqlite" else "pg_rt"
-    runtime: Runtime = request.getfixturevalue(fixture)
-    return runtime
-
-
 @pytest.fixture
 def calls() -> list[str]:
     return []
@@ -87,24 +73,6 @@ def make_client(rt: Runtime, calls: list[str], **settings: Any) -> TestClient:
 def client(api_rt: Runtime, calls: list[str]) -> Iterator[TestClient]:
     with make_client(api_rt, calls) as test_client:
         yield test_client
-
-
-def token(rt: Runtime, name: str, scope: str) -> str:
-    with rt.transaction() as session:
-        return tokens.create_token(session, name=name, scope=scope, now=utcnow())[1]
-
-
-def bearer(value: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {value}"}
-
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == MEDIA_TYPE
-    body: dict[str, Any] = response.json()
-    assert set(body) <= PROBLEM_KEYS and {"type", "title", "status"} <= set(body)
-    assert body["status"] == status
-    return body
 
 
 # Tokens and scopes. ---------------------------------------------------------------------------------------

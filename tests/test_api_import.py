@@ -4,42 +4,24 @@ nothing, an unknown kind 404."""
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from api import TestClient
 from sqlalchemy import func, select
 
 from legalaid import tokens
 from legalaid.importing import write_xlsx
 from legalaid.models import Case, ImportRecord, utcnow
 from legalaid.runtime import Runtime
-from web import create_app
 from web.problems import MEDIA_TYPE
-
-with warnings.catch_warnings():  # starlette's TestClient would rather have httpx2; it works with httpx
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 CASES_CSV = (
     "case_no,case_type,applicant,applied_on\n"
     "2012民援第001号,civil,王小明,2012-10-08\n"
     "2012民援第002号,criminal,李华,2012-10-09\n"
 )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
-def api_rt(request: pytest.FixtureRequest) -> Runtime:
-    runtime: Runtime = request.getfixturevalue("rt" if request.param == "sqlite" else "pg_rt")
-    return runtime
-
-
-@pytest.fixture
-def client(api_rt: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(api_rt.settings), raise_server_exceptions=False) as test_client:
-        yield test_client
 
 
 @pytest.fixture

@@ -4,37 +4,16 @@ message delivered afterwards; a sent message is 409, an unknown id 404, bad pagi
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
-
 import pytest
+from api import TestClient, assert_problem, bearer, token
 from mailroom import deliver_all
 from sqlalchemy import update
-from test_api_foundation import assert_problem, bearer, token
 
 from legalaid.mail import Attachment, enqueue
 from legalaid.models import OutboxMessage
 from legalaid.runtime import Runtime
-from web import create_app
-
-# starlette's TestClient warns, when imported, that it would rather have httpx2; it works with httpx.
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 ID_CARD = "330102198001011234"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
-def api_rt(request: pytest.FixtureRequest) -> Runtime:
-    runtime: Runtime = request.getfixturevalue("rt" if request.param == "sqlite" else "pg_rt")
-    return runtime
-
-
-@pytest.fixture
-def client(api_rt: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(api_rt.settings), raise_server_exceptions=False) as test_client:
-        yield test_client
 
 
 @pytest.fixture

@@ -5,42 +5,29 @@ ledger; bad kinds, periods and firms are 4xx with the command line's words; only
 from __future__ import annotations
 
 import io
-import warnings
-from collections.abc import Iterator
 from datetime import date
 from urllib.parse import quote
 
 import docx
 import pytest
+from api import TestClient, assert_problem, bearer, token
 from builders import make_cases, make_reports_center
 from mailroom import outbox
-from test_api_foundation import assert_problem, bearer, token
 
 from legalaid.runtime import Runtime
-from web import create_app
-
-# starlette's TestClient warns, when imported, that it would rather have httpx2; it works with httpx.
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
-def api_rt(request: pytest.FixtureRequest) -> Runtime:
-    runtime: Runtime = request.getfixturevalue("rt" if request.param == "sqlite" else "pg_rt")
+@pytest.fixture
+def api_rt(api_rt: Runtime) -> Runtime:
+    """The shared runtime (SQLite, then PostgreSQL) with this file's data."""
+    runtime = api_rt
     with runtime.transaction() as session:
         ids = make_reports_center(session)
         make_cases(session, 3, applied_on=date(2012, 9, 3), lawyer=ids["L1"], decided_on=date(2012, 9, 4),
                    assigned_on=date(2012, 9, 5))  # fmt: skip
     return runtime
-
-
-@pytest.fixture
-def client(api_rt: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(api_rt.settings), raise_server_exceptions=False) as test_client:
-        yield test_client
 
 
 def test_a_report_is_built_downloaded_and_opened(client: TestClient, api_rt: Runtime) -> None:

@@ -4,34 +4,27 @@ by the token), leave handed to others, and bad input as the command line's one l
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from api import TestClient, assert_problem, bearer, token
 from builders import make_desk
 from mailroom import outbox
 from readback import stored_shifts
 from sqlalchemy import select
-from test_api_foundation import assert_problem, bearer, token
 
 from legalaid.models import RosterRequest
 from legalaid.roster import Shift, load_window, rotate, write_rotation
 from legalaid.runtime import Runtime
-from web import create_app
-
-# starlette's TestClient warns, when imported, that it would rather have httpx2; it works with httpx.
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 OCTOBER = {"from": "2012-10-01", "to": "2012-10-31"}
 AS_OF = "2012-10-01"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
-def api_rt(request: pytest.FixtureRequest) -> Runtime:
-    runtime: Runtime = request.getfixturevalue("rt" if request.param == "sqlite" else "pg_rt")
+@pytest.fixture
+def api_rt(api_rt: Runtime) -> Runtime:
+    """The shared runtime (SQLite, then PostgreSQL) with this file's data."""
+    runtime = api_rt
     with runtime.transaction() as session:
         make_desk(session, lawyers=6)
         window = load_window(session, runtime.settings, start=date(2012, 10, 1), end=date(2012, 10, 31))
@@ -41,12 +34,6 @@ def api_rt(request: pytest.FixtureRequest) -> Runtime:
             requested_by=None, today=date(2012, 10, 1),
         )  # fmt: skip
     return runtime
-
-
-@pytest.fixture
-def client(api_rt: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(api_rt.settings), raise_server_exceptions=False) as test_client:
-        yield test_client
 
 
 def test_the_roster_of_a_window(client: TestClient, api_rt: Runtime) -> None:

@@ -12,7 +12,6 @@ A read token's calls to write operations are 403, which the description document
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from api import TestClient
 from builders import make_decided_case, make_reports_center
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
@@ -35,10 +35,6 @@ from legalaid.models import utcnow
 from legalaid.runtime import build_runtime
 from web import create_app
 from web.app import OPENAPI_URL
-
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance)
 # A deeper search by hand: LEGALAID_TEST_SCHEMA_EXAMPLES=500 python -m pytest -n 0 tests/test_api_schema.py

@@ -8,12 +8,12 @@ from __future__ import annotations
 import os
 import re
 import time
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from api import TestClient
 from sqlalchemy import func, select
 from test_console_pages import HOSTILE_APPLICANT, HOSTILE_PERSON, Center, csrf_of, make_client, sign_in
 
@@ -22,10 +22,6 @@ from legalaid.config import Settings
 from legalaid.models import Case
 from legalaid.runtime import build_runtime
 from web.console import uploads
-
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 HOSTILE_FILE = f"{HOSTILE_PERSON}.csv"
 GOOD = (

@@ -5,11 +5,11 @@ masked, for an admin only."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from api import TestClient
 from pydantic import SecretStr
 from sqlalchemy import select
 from test_console_pages import HOSTILE_APPLICANT, HOSTILE_PERSON, Center, csrf_of, make_client, sign_in
@@ -19,10 +19,6 @@ from legalaid.config import Settings
 from legalaid.mail import Attachment, enqueue
 from legalaid.models import JobRun, OutboxMessage, utcnow
 from legalaid.runtime import build_runtime
-
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 ESCAPED_PERSON = "欧阳&amp;&lt;娜&gt;"
 ESCAPED_APPLICANT = "A&amp;B &lt;律所&gt; &#34;联合&#34;"

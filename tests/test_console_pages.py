@@ -5,13 +5,13 @@ made from a case's page."""
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from api import TestClient
 from sqlalchemy import func, select
 
 from cli.demo.data import DEFAULT_AS_OF
@@ -22,10 +22,6 @@ from legalaid.models import Case, CaseEvent, GeneratedDocument, OutboxMessage, P
 from legalaid.models.enums import Role
 from legalaid.runtime import build_runtime
 from web import create_app
-
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 PASSWORD = "correct horse battery"
 HOSTILE_PERSON = "欧阳&<娜>"

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import html
 import re
-import warnings
 from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from api import TestClient
 from builders import make_cases, make_reports_center
 from mailroom import outbox
 from sqlalchemy import select
@@ -19,10 +19,6 @@ from legalaid import users
 from legalaid.models import Firm, ReportRun, utcnow
 from legalaid.runtime import Runtime
 from web import create_app
-
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 PASSWORD = "correct horse battery"
 HOSTILE_FIRM = 'A&B <律所> "联合"'

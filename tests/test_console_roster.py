@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import html
 import re
-import warnings
 from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
+from api import TestClient
 from builders import make_desk
 from mailroom import outbox
 from readback import stored_shifts
@@ -24,10 +24,6 @@ from legalaid.models.actions import APPROVED, PENDING, REFUSED
 from legalaid.roster import Shift, load_window, rotate, write_rotation
 from legalaid.runtime import Runtime
 from web import create_app
-
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 PASSWORD = "correct horse battery"
 HOSTILE_PERSON = "欧阳&<娜>"

@@ -5,44 +5,31 @@ SQLite and PostgreSQL, is the person's duties as iCalendar; an unknown or revoke
 from __future__ import annotations
 
 import json
-import warnings
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import icalendar
 import pytest
+from api import TestClient, assert_problem
 from builders import make_desk, make_shifts
 from sqlalchemy import select
-from test_api_foundation import assert_problem
 
 from cli import main
 from legalaid.casework.notices import business_today
 from legalaid.models import CalendarFeed, utcnow
 from legalaid.roster.feeds import feed_window, open_feed, revoke_feed, secret_hash
 from legalaid.runtime import Runtime
-from web import create_app
-
-# starlette's TestClient warns, when imported, that it would rather have httpx2; it works with httpx.
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
-def api_rt(request: pytest.FixtureRequest) -> Runtime:
-    runtime: Runtime = request.getfixturevalue("rt" if request.param == "sqlite" else "pg_rt")
+@pytest.fixture
+def api_rt(api_rt: Runtime) -> Runtime:
+    """The shared runtime (SQLite, then PostgreSQL) with this file's data."""
+    runtime = api_rt
     today = business_today(runtime.settings)
     with runtime.transaction() as session:
         make_desk(session, lawyers=2)
         shifts = [(7, "L01"), (-90, "L01"), (8, "L02")]
         make_shifts(session, [(today + timedelta(days=days), "day", code) for days, code in shifts])
     return runtime
-
-
-@pytest.fixture
-def client(api_rt: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(api_rt.settings), raise_server_exceptions=False) as test_client:
-        yield test_client
 
 
 def _path(url: str | None) -> str:
