@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api import TestClient
+from api import TestClient, csrf_of
 from sqlalchemy import func, select
-from test_console_pages import HOSTILE_APPLICANT, HOSTILE_PERSON, Center, csrf_of, make_client, sign_in
+from test_console_pages import HOSTILE_APPLICANT, HOSTILE_PERSON, Center, make_client, sign_in
 
 from cli.demo.run import run_demo
 from legalaid.config import Settings

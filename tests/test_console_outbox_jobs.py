@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from api import TestClient
+from api import TestClient, csrf_of
 from pydantic import SecretStr
 from sqlalchemy import select
-from test_console_pages import HOSTILE_APPLICANT, HOSTILE_PERSON, Center, csrf_of, make_client, sign_in
+from test_console_pages import HOSTILE_APPLICANT, HOSTILE_PERSON, Center, make_client, sign_in
 
 from cli.demo.run import run_demo
 from legalaid.config import Settings

@@ -10,8 +10,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import api
 import pytest
-from api import TestClient
+from api import TestClient, csrf_of
 from sqlalchemy import func, select
 
 from cli.demo.data import DEFAULT_AS_OF
@@ -89,27 +90,8 @@ def client(center: Center) -> Iterator[TestClient]:
         yield test_client
 
 
-def login_token(client: TestClient) -> str:
-    page = client.get("/login")
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match is not None
-    return match.group(1)
-
-
 def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> Any:
-    token = login_token(client)
-    return client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token},
-        follow_redirects=False,
-        headers={"X-Forwarded-For": "ignored"},
-    )
-
-
-def csrf_of(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match is not None
-    return match.group(1)
+    return api.sign_in(client, username, password, **{"X-Forwarded-For": "ignored"})
 
 
 # Signing in. ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from api import TestClient
+from api import TestClient, csrf_of, sign_in
 from builders import make_cases, make_reports_center
 from mailroom import outbox
 from sqlalchemy import select
@@ -44,16 +44,9 @@ def client(center: Runtime) -> Iterator[TestClient]:
         yield test_client
 
 
-def csrf_of(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match is not None
-    return match.group(1)
-
-
 def signed_in(client: TestClient) -> str:
-    token = csrf_of(client.get("/login").text)
-    data = {"username": "S1", "password": PASSWORD, "csrf_token": token}
-    assert client.post("/login", data=data, follow_redirects=False).status_code == 303
+    """Sign S1 in; the session's CSRF token."""
+    assert sign_in(client, "S1", PASSWORD).status_code == 303
     return csrf_of(client.get("/reports").text)
 
 

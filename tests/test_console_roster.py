@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
-from api import TestClient
+from api import TestClient, csrf_of, sign_in
 from builders import make_desk
 from mailroom import outbox
 from readback import stored_shifts
@@ -61,21 +61,9 @@ def client(desk: Runtime) -> Iterator[TestClient]:
         yield test_client
 
 
-def csrf_of(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match is not None
-    return match.group(1)
-
-
 def signed_in(client: TestClient) -> str:
     """Sign S01 in; the session's CSRF token."""
-    token = csrf_of(client.get("/login").text)
-    answer = client.post(
-        "/login",
-        data={"username": "S01", "password": PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303
+    assert sign_in(client, "S01", PASSWORD).status_code == 303
     return csrf_of(client.get("/roster").text)
 
 
