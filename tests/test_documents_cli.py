@@ -208,7 +208,7 @@ def test_the_centers_own_templates_are_exported_checked_and_rendered(
 ) -> None:
     own = tmp_path / "our-templates"
     assert main(["templates", "export", str(own)]) == 0
-    assert f"copied 76 template files to {own}" in capsys.readouterr().out
+    assert f"copied 83 template files to {own}" in capsys.readouterr().out
     notice = own / "docx" / "zh_CN" / "assignment_notice.docx"
     edited = Document(str(notice))
     edited.add_paragraph("本中心自定义：请于三日内与受援人联系。")
