@@ -80,18 +80,23 @@ def _version() -> str:
         return __version__
 
 
-app.add_typer(db_cmd.app, name="db")
-app.add_typer(case_cmd.app, name="case")
-app.add_typer(mail_cmd.app, name="mail")
-app.add_typer(documents_cmd.app, name="documents")
-app.add_typer(documents_cmd.templates_app, name="templates")
-app.add_typer(calendar_cmd.app, name="calendar")
-app.add_typer(reminders_cmd.app, name="reminders")
-app.add_typer(report_cmd.app, name="report")
-app.add_typer(roster_cmd.app, name="roster")
-app.add_typer(jobs_cmd.app, name="jobs")
-app.add_typer(tokens_cmd.app, name="tokens")
-app.add_typer(users_cmd.app, name="users")
+# The command groups (`legalaid db …`), in the order --help lists them.
+_GROUPS: tuple[tuple[str, typer.Typer], ...] = (
+    ("db", db_cmd.app),
+    ("case", case_cmd.app),
+    ("mail", mail_cmd.app),
+    ("documents", documents_cmd.app),
+    ("templates", documents_cmd.templates_app),
+    ("calendar", calendar_cmd.app),
+    ("reminders", reminders_cmd.app),
+    ("report", report_cmd.app),
+    ("roster", roster_cmd.app),
+    ("jobs", jobs_cmd.app),
+    ("tokens", tokens_cmd.app),
+    ("users", users_cmd.app),
+)
+for group_name, group in _GROUPS:
+    app.add_typer(group, name=group_name)
 config_cmd.register(app)
 demo_cmd.register(app)
 import_cmd.register(app)

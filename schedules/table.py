@@ -23,6 +23,8 @@ _JOB_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 _TASK_NAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*$")
 _KEYS = {"task", "cron", "second", "misfire_grace", "comment"}
 _REQUIRED = ("task", "cron", "misfire_grace")
+# A cron expression's five fields, in order, by the names APScheduler's CronTrigger takes them by.
+_CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
 
 
 @dataclass(frozen=True)
@@ -38,16 +40,7 @@ class ScheduleEntry:
 
     def trigger(self, tz: tzinfo) -> Any:
         """The APScheduler CronTrigger in the center's time zone."""
-        minute, hour, day, month, day_of_week = self.cron.split()
-        return CronTrigger(
-            second=self.second,
-            minute=minute,
-            hour=hour,
-            day=day,
-            month=month,
-            day_of_week=day_of_week,
-            timezone=tz,
-        )
+        return CronTrigger(second=self.second, timezone=tz, **_cron_fields(self.cron))
 
 
 def schedule_path(settings: Settings) -> Path:
@@ -102,14 +95,20 @@ def parse_entry(job_id: str, value: Any, *, where: str) -> ScheduleEntry:
     return entry
 
 
+def _cron_fields(cron: str) -> dict[str, str]:
+    """``{"minute": …, "hour": …, "day": …, "month": …, "day_of_week": …}``; ValueError unless five."""
+    return dict(zip(_CRON_FIELDS, cron.split(), strict=True))
+
+
 def _check_cron(cron: str, *, where: str) -> None:
-    fields = cron.split()
-    if len(fields) != 5:
+    try:
+        fields = _cron_fields(cron)
+    except ValueError:
         raise UserError(
-            f"{where}: cron {cron!r} has {len(fields)} fields; "
+            f"{where}: cron {cron!r} has {len(cron.split())} fields; "
             "expected 5: minute hour day month weekday (add seconds with second = …)"
-        )
-    day, weekday = fields[2], fields[4]
+        ) from None
+    day, weekday = fields["day"], fields["day_of_week"]
     if any(ch.isdigit() for ch in weekday):
         raise UserError(
             f"{where}: cron {cron!r}: name the weekdays (mon-fri, sat,sun); "

@@ -31,14 +31,22 @@ from legalaid.roster.checks import Load, RosterView, loads
 class Quality:
     """The four figures of a window, with the loads they come from."""
 
-    coverage: float  # 0..1
     required: int  # desk positions
     filled: int
     balance: float  # 0..1
     best_balance: float  # 0..1: the balance of the fairest whole-duty split of the same positions
     over: list[tuple[str, int]]  # (person, +percent over the fair share), most over first
-    score: int  # 0..100
     loads: list[Load]
+
+    @property
+    def coverage(self) -> float:
+        """0..1: the share of the required positions filled (1.0 when none are required)."""
+        return self.filled / self.required if self.required else 1.0
+
+    @property
+    def score(self) -> int:
+        """0..100: coverage × balance, so that an empty desk costs as much as an unfair one."""
+        return round(self.coverage * self.balance * 100)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -70,7 +78,6 @@ def measure(view: RosterView) -> Quality:
             key = (shift.on, shift.slot)
             per_position[key] = per_position.get(key, 0) + 1
     filled = sum(min(count, view.desk.per_slot) for count in per_position.values())
-    coverage = filled / required if required else 1.0
     table = [load for load in loads(view) if load.share > 0 or load.count > 0]
     balance = _balance([_load(load.count, load.share) for load in table])
     best = _balance(_fairest(table))
@@ -83,14 +90,7 @@ def measure(view: RosterView) -> Quality:
         key=lambda item: (-item[1], item[0]),
     )
     return Quality(
-        coverage=coverage,
-        required=required,
-        filled=filled,
-        balance=balance,
-        best_balance=best,
-        over=over,
-        score=round(coverage * balance * 100),
-        loads=table,
+        required=required, filled=filled, balance=balance, best_balance=best, over=over, loads=table
     )
 
 
