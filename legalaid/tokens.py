@@ -12,9 +12,10 @@ import hashlib
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from legalaid.errors import UserError
@@ -70,12 +71,28 @@ def revoke_token(session: Session, *, name: str, now: datetime) -> ApiToken:
     return row
 
 
-def verify_token(session: Session, token: str, *, now: datetime) -> ApiToken | None:
-    """The live token row for ``token``, or None (unknown, or revoked). Notes when it was last used."""
+@dataclass(frozen=True)
+class LiveToken:
+    """A token that may be used: who it names and what it may do."""
+
+    id: int
+    name: str
+    scope: str
+
+
+def verify_token(session: Session, token: str, *, now: datetime) -> LiveToken | None:
+    """The live token for ``token``, or None (unknown, or revoked). Notes when it was last used.
+
+    Every API request asks this first, so it reads the columns it needs (no ORM object) and writes only
+    when ``last_used_at`` is older than LAST_USED_RESOLUTION.
+    """
     digest = token_hash(token)
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+    row = session.execute(
+        select(ApiToken.id, ApiToken.name, ApiToken.scope, ApiToken.token_hash, ApiToken.revoked_at,
+               ApiToken.last_used_at).where(ApiToken.token_hash == digest)
+    ).one_or_none()  # fmt: skip
     if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at is not None:
         return None
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
-        row.last_used_at = now
-    return row
+        session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+    return LiveToken(id=row.id, name=row.name, scope=row.scope)

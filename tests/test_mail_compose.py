@@ -43,6 +43,34 @@ def _mail(**overrides: object) -> OutgoingMail:
 # Compose ---------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("mail_from", "subject", "to"),
+    [
+        ("法律援助中心 <center@legalaid.example.org>", "指派通知", ("zhang@example.org",)),
+        # a long Chinese subject is folded over several encoded words and lines
+        (
+            "center@legalaid.example.org",
+            "指派通知：" + "某区法律援助中心" * 12,
+            ("a@example.org", "b@example.org"),
+        ),
+        (
+            "某区法律援助中心（值班） <center@legalaid.example.org>",
+            "Re: assignment (2012) 35",
+            ("zhang@example.org",),
+        ),
+    ],
+)
+def test_decoded_headers_read_as_a_mail_program_reads_them(
+    mail_from: str, subject: str, to: tuple[str, ...]
+) -> None:
+    composed = compose(_mail(subject=subject, to=to, cc=("li@example.org",)), mail_from=mail_from)
+    names = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "X-Absent")
+    parsed = composed.parsed()  # the email package's modern policy: the reference
+    assert composed.decoded_headers(names) == {
+        name: str(parsed[name]) for name in names if parsed[name] is not None
+    }
+
+
 def test_the_same_row_composes_to_the_same_bytes() -> None:
     mail = _mail(html="<p>正文</p>", attachments=(Attachment("附件.pdf", b"%PDF-1.4"),))
     first = compose(mail, mail_from="法律援助中心 <center@legalaid.example.org>")

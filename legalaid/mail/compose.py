@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import encoders, policy
@@ -105,6 +105,24 @@ class ComposedMail:
         message = BytesParser(policy=policy.default).parsebytes(self.data)
         assert isinstance(message, EmailMessage)
         return message
+
+    def decoded_headers(self, names: Iterable[str]) -> dict[str, str]:
+        """The headers ``names`` that the message has, unfolded and decoded (RFC 2047) as a mail program
+        shows them; read without the body, and without the modern policy's header objects, which cost
+        ten times as much."""
+        from email.header import decode_header, make_header
+        from email.parser import BytesHeaderParser
+
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(self.data)
+        return {
+            name: str(make_header(decode_header(_unfolded(value))))
+            for name in names
+            if (value := headers[name]) is not None
+        }
+
+
+def _unfolded(value: str) -> str:
+    return value.replace("\r\n", "").replace("\n", "")  # RFC 5322 §2.2.3: the line breaks go, the blanks stay
 
 
 def normalize_address(address: str) -> str | None:
