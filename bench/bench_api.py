@@ -1,7 +1,8 @@
 """The HTTP API's speed on PostgreSQL, side by side with a bare FastAPI endpoint on the same server.
 
 Two pairs, each measured with the same client at the same concurrency (20) against one uvicorn process
-each (``legalaid web`` is one process; the bare app is run the same way):
+each (``legalaid web`` is one process; the bare app is run the same way, with as many threads as
+legalaid's ``web_threads``, ``--threads``):
 
 - ``POST /api/v1/cases/{case_no}/assignment`` (token check, Idempotency-Key claim and store, the
   assignment, its 指派通知书 rendered and queued in the outbox, the hand-off to Redis) against a bare
@@ -10,13 +11,15 @@ each (``legalaid web`` is one process; the bare app is run the same way):
   ``GET`` doing one SELECT by primary key.
 
 Both apps use a sync SQLAlchemy engine with the pool legalaid uses (5 + 5 overflow) in FastAPI's
-threadpool, as legalaid's routes do. Goal: at least 0.5× the bare endpoint's throughput and p99 under
-100 ms at 20 concurrent clients.
+threadpool, as legalaid's routes do. The client is a minimal HTTP/1.1 client on kept-alive connections
+(``Connection``), so that the client's own CPU (printed per request) takes as little as it can from the
+servers on this 2-core machine. Goal: at least 0.5× the bare endpoint's throughput and p99 under 100 ms at
+20 concurrent clients.
 
-Run: ``python bench/bench_api.py [--assignments 600] [--reads 2000] [--seconds 60]``. Not a test; needs
-Redis and PostgreSQL (``LEGALAID_TEST_REDIS_URL`` / ``LEGALAID_TEST_POSTGRES_URL``, as the tests). Only
-127.0.0.1 is loaded; every run is bounded in requests and seconds. The database and the Redis database
-it takes are removed at the end.
+Run: ``python bench/bench_api.py [--assignments 600] [--reads 2000] [--seconds 60] [--threads 4]``. Not a
+test; needs Redis and PostgreSQL (``LEGALAID_TEST_REDIS_URL`` / ``LEGALAID_TEST_POSTGRES_URL``, as the
+tests). Only 127.0.0.1 is loaded; every run is bounded in requests and seconds. The database and the Redis
+database it takes are removed at the end.
 """
 
 from __future__ import annotations
@@ -29,11 +32,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -55,6 +59,7 @@ class Result:
     seconds: float
     latencies: list[float]  # seconds, one per request
     errors: int
+    client_cpu: float  # seconds of this process's CPU the requests took
 
     @property
     def throughput(self) -> float:
@@ -71,45 +76,94 @@ class Result:
     def line(self) -> str:
         return (
             f"{self.name:<34} {self.throughput:8.1f} req/s   p50 {self.p50_ms:6.1f} ms   "
-            f"p99 {self.p99_ms:6.1f} ms   ({self.requests} requests, {self.errors} errors)"
+            f"p99 {self.p99_ms:6.1f} ms   ({self.requests} requests, {self.errors} errors, "
+            f"client {self.client_cpu / max(1, self.requests) * 1000:.2f} ms CPU each)"
         )
 
 
-async def _load(
-    name: str, base: str, count: int, seconds: float, request: Callable[[httpx.AsyncClient, int], Any]
-) -> Result:
-    """``count`` requests (at most ``seconds``) from CONCURRENCY clients on kept-alive connections."""
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: bytes
+
+
+class Connection:
+    """One kept-alive HTTP/1.1 connection, as light as a client can be: the request's bytes out, the status
+    line, the headers and ``Content-Length`` bytes back. httpx took ≈ 1 ms of the client's CPU a request,
+    which on this 2-core machine the servers' p99 paid for; this takes a tenth of it."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str) -> None:
+        self.reader, self.writer, self.host = reader, writer, host
+
+    @classmethod
+    async def open(cls, base: str) -> Connection:
+        host, _, port = base.removeprefix("http://").partition(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        return cls(reader, writer, f"{host}:{port}")
+
+    async def request(
+        self, method: str, path: str, *, headers: dict[str, str] | None = None, json_body: Any = None
+    ) -> Answer:
+        body = json.dumps(json_body).encode() if json_body is not None else b""
+        lines = [f"{method} {quote(path)} HTTP/1.1", f"Host: {self.host}", f"Content-Length: {len(body)}"]
+        if json_body is not None:
+            lines.append("Content-Type: application/json")
+        lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        status = int((await self.reader.readline()).split()[1])
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            elif name.lower() == "transfer-encoding":
+                raise SystemExit(f"{method} {path}: a chunked answer; this client reads Content-Length only")
+        return Answer(status, await self.reader.readexactly(length))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+Request = Callable[[Connection, int], Awaitable[Answer]]
+
+
+async def _load(name: str, base: str, count: int, seconds: float, request: Request) -> Result:
+    """``count`` requests (at most ``seconds``) from CONCURRENCY clients, each on a kept-alive connection."""
     latencies: list[float] = []
     errors = 0
     next_n = 0
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        for n in range(CONCURRENCY):  # warm: connections open, code paths loaded (not counted)
-            await request(client, -1 - n)
-        deadline = time.monotonic() + seconds
+    connections = [await Connection.open(base) for _ in range(CONCURRENCY)]
+    for n, connection in enumerate(connections):  # warm: code paths loaded, pools filled (not counted)
+        await request(connection, -1 - n)
+    deadline = time.monotonic() + seconds
 
-        async def one_client() -> None:
-            nonlocal next_n, errors
-            while next_n < count and time.monotonic() < deadline:
-                n, next_n = next_n, next_n + 1
-                started = time.perf_counter()
-                response = await request(client, n)
-                latencies.append(time.perf_counter() - started)
-                if response.status_code >= 300:
-                    errors += 1
-                    if errors <= 3:
-                        print(f"  {name}: {response.status_code} {response.text[:200]}", file=sys.stderr)
+    async def one_client(connection: Connection) -> None:
+        nonlocal next_n, errors
+        while next_n < count and time.monotonic() < deadline:
+            n, next_n = next_n, next_n + 1
+            started = time.perf_counter()
+            answer = await request(connection, n)
+            latencies.append(time.perf_counter() - started)
+            if answer.status >= 300:
+                errors += 1
+                if errors <= 3:
+                    print(f"  {name}: {answer.status} {answer.body[:200]!r}", file=sys.stderr)
 
-        started = time.perf_counter()
-        await asyncio.gather(*(one_client() for _ in range(CONCURRENCY)))
-        elapsed = time.perf_counter() - started
-    return Result(name, len(latencies), elapsed, latencies, errors)
+    started, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(one_client(connection) for connection in connections))
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    for connection in connections:
+        connection.close()
+    return Result(name, len(latencies), elapsed, latencies, errors, cpu)
 
 
 # The bare app: one INSERT, one SELECT by primary key. ------------------------------------------------------
 
 
-def bare_app(database_url: str) -> Any:
+def bare_app(database_url: str, threads: int) -> Any:
+    from contextlib import asynccontextmanager
+
+    from anyio import to_thread
     from fastapi import FastAPI
     from sqlalchemy import text
 
@@ -123,7 +177,13 @@ def bare_app(database_url: str) -> Any:
                 "CREATE TABLE IF NOT EXISTS bench_rows (id bigserial PRIMARY KEY, n integer, at timestamptz)"
             )
         )
-    app = FastAPI()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> Any:
+        to_thread.current_default_thread_limiter().total_tokens = threads  # as legalaid's web_threads
+        yield
+
+    app = FastAPI(lifespan=lifespan)
 
     @app.post("/bare/insert", status_code=201)
     def insert(body: dict[str, int]) -> dict[str, int]:
@@ -145,10 +205,10 @@ def bare_app(database_url: str) -> Any:
     return app
 
 
-def serve_bare(port: int, database_url: str) -> None:
+def serve_bare(port: int, database_url: str, threads: int) -> None:
     import uvicorn
 
-    uvicorn.run(bare_app(database_url), host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(bare_app(database_url, threads), host="127.0.0.1", port=port, log_level="warning")
 
 
 # The run. --------------------------------------------------------------------------------------------------
@@ -194,10 +254,13 @@ def main() -> None:
     parser.add_argument("--assignments", type=int, default=600, help="assignment requests (default 600)")
     parser.add_argument("--reads", type=int, default=2000, help="read requests (default 2000)")
     parser.add_argument("--seconds", type=float, default=60, help="at most this long per run (default 60)")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="each server's threads, legalaid's web_threads (default 4)"
+    )
     parser.add_argument("--serve-bare", nargs=2, metavar=("PORT", "DATABASE_URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
-        serve_bare(int(args.serve_bare[0]), args.serve_bare[1])
+        serve_bare(int(args.serve_bare[0]), args.serve_bare[1], args.threads)
         return
     database_url, admin, name = postgres_db()
     redis_url, redis_admin, number = redis_db()
@@ -208,6 +271,7 @@ def main() -> None:
             env = legalaid_env(
                 data_dir=folder / "var", database_url=database_url, broker_url=redis_url, log_level="WARNING"
             )
+            env["LEGALAID_WEB_THREADS"] = str(args.threads)
             print(f"preparing {args.assignments + warm} cases on PostgreSQL …", flush=True)
             token = _prepare(env, folder, args.assignments + warm)
             web_port, bare_port = free_port(), free_port()
@@ -215,7 +279,15 @@ def main() -> None:
                 procs.start("web", "web", "--port", str(web_port))
                 # The bare app is this script (ProcessGroup starts legalaid commands); killed with the group.
                 bare_proc = subprocess.Popen(
-                    [sys.executable, __file__, "--serve-bare", str(bare_port), database_url],
+                    [
+                        sys.executable,
+                        __file__,
+                        "--serve-bare",
+                        str(bare_port),
+                        database_url,
+                        "--threads",
+                        str(args.threads),
+                    ],
                     cwd=folder,
                     start_new_session=True,
                 )
@@ -246,27 +318,30 @@ async def _measure(web: str, bare: str, token: str, args: argparse.Namespace) ->
     auth = {"Authorization": f"Bearer {token}"}
     warm = CONCURRENCY
 
-    async def assign(client: httpx.AsyncClient, n: int) -> httpx.Response:
+    async def assign(connection: Connection, n: int) -> Answer:
         case = n + warm  # the warm-up takes -1…-20: cases 0…19
         index = case if n >= 0 else -1 - n
-        return await client.post(
+        return await connection.request(
+            "POST",
             f"/api/v1/cases/{CASE_NO.format(n=index)}/assignment",
-            json={"person": "L1", "on": "2012-10-12"},
+            json_body={"person": "L1", "on": "2012-10-12"},
             headers={**auth, "Idempotency-Key": f"bench-{index}"},
         )
 
-    async def insert(client: httpx.AsyncClient, n: int) -> httpx.Response:
-        return await client.post("/bare/insert", json={"n": n}, headers={"Idempotency-Key": f"b-{n}"})
+    async def insert(connection: Connection, n: int) -> Answer:
+        return await connection.request(
+            "POST", "/bare/insert", json_body={"n": n}, headers={"Idempotency-Key": f"b-{n}"}
+        )
 
     assigned = await _load("POST /cases/{no}/assignment", web, args.assignments, args.seconds, assign)
     inserted = await _load("bare POST (one INSERT)", bare, args.assignments, args.seconds, insert)
     outbox_ids = max(1, assigned.requests)  # one notice per assignment: ids 1…
 
-    async def show(client: httpx.AsyncClient, n: int) -> httpx.Response:
-        return await client.get(f"/api/v1/outbox/{abs(n) % outbox_ids + 1}", headers=auth)
+    async def show(connection: Connection, n: int) -> Answer:
+        return await connection.request("GET", f"/api/v1/outbox/{abs(n) % outbox_ids + 1}", headers=auth)
 
-    async def select(client: httpx.AsyncClient, n: int) -> httpx.Response:
-        return await client.get(f"/bare/select/{abs(n) % outbox_ids + 1}")
+    async def select(connection: Connection, n: int) -> Answer:
+        return await connection.request("GET", f"/bare/select/{abs(n) % outbox_ids + 1}")
 
     shown = await _load("GET /outbox/{id}", web, args.reads, args.seconds, show)
     selected = await _load("bare GET (one SELECT by key)", bare, args.reads, args.seconds, select)

@@ -189,6 +189,11 @@ class Settings(BaseSettings):
     web_port: int = Field(default=8000, ge=1, le=65535)
     web_base_url: str = ""
     web_max_upload_mb: float = Field(default=10.0, gt=0, le=1024)
+    # Requests a `legalaid web` process works on at once (its threads): Python runs one of them at a time,
+    # so a few overlap the database's answers and more only take turns, stretching every answer (bench/
+    # bench_api.py: 4 threads against 40 gave 1.3× the reads a second and half the p99). More load wants
+    # more processes, not threads.
+    web_threads: int = Field(default=4, ge=1, le=256)
     # The web console: how long a sign-in lasts, and the key its session cookies are signed with (a
     # secret: the environment or a file only; unset, a random key kept in data_dir/web_secret_key).
     web_session_hours: float = Field(default=12.0, gt=0, le=24 * 30)

@@ -7,7 +7,10 @@ Routes that only these tests need (a write route, one that fails) are added to t
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -51,11 +54,28 @@ def _test_routes(calls: list[str]) -> APIRouter:
             ]
         )
 
+    @router.get("/_test/busy")
+    def busy() -> None:  # counts the requests being worked on at once
+        with _busy.lock:
+            _busy.now += 1
+            _busy.most = max(_busy.most, _busy.now)
+        time.sleep(0.2)
+        with _busy.lock:
+            _busy.now -= 1
+
     @router.get("/_test/crash")
     def crash() -> None:
         raise RuntimeError("secret internals: postgresql://u:hunter2@db")
 
     return router
+
+
+class _Busy:
+    lock = threading.Lock()
+    now = most = 0
+
+
+_busy = _Busy()
 
 
 @pytest.fixture
@@ -157,6 +177,14 @@ def test_an_unknown_path_is_a_404_problem(client: TestClient) -> None:
 
 
 # The body limit. ------------------------------------------------------------------------------------------
+
+
+def test_a_process_works_on_web_threads_requests_at_once(api_rt: Runtime, calls: list[str]) -> None:
+    _busy.most = 0
+    with make_client(api_rt, calls, web_threads=2) as client, ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _n: client.get("/api/v1/_test/busy").status_code, range(6)))
+    assert answers == [200] * 6
+    assert _busy.most == 2  # the other four waited for a thread
 
 
 def test_a_body_over_the_limit_is_413(api_rt: Runtime, calls: list[str]) -> None:

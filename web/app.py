@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
@@ -45,11 +46,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.runtime = build_runtime(settings)
+        app.state.runtime = runtime = build_runtime(settings)
+        # The routes are plain functions, run in anyio's thread pool: as many at once as web_threads.
+        to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         try:
             yield
         finally:
-            app.state.runtime.dispose()
+            runtime.dispose()
 
     app = FastAPI(
         title="legalaid",
