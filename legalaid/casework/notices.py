@@ -135,6 +135,7 @@ class _Notices:
         self.session, self.settings, self.report = session, settings, report
         self.staged, self.dry_run = staged, dry_run
         self.issuer = Issuer.from_settings(settings)
+        self._cases: dict[str, Case | None] = {}
 
     def assigned(self, change: AssignmentChange) -> None:
         case, lawyer = self._case(change.case_no), self._person(change.new_lawyer)
@@ -254,13 +255,17 @@ class _Notices:
             self.session,
             kind=kind,
             case_no=case.case_no,
+            case=case,
             locale=self.settings.locale,
             issuer=self.issuer,
             record_number=not self.dry_run,
         )
 
     def _case(self, case_no: str) -> Case | None:
-        case = self.session.scalar(select(Case).where(Case.case_no == case_no))
+        # A case moved to another lawyer has two notices; each query would load the case and its groups again.
+        case = self._cases.get(case_no)
+        if case is None:
+            case = self._cases[case_no] = self.session.scalar(select(Case).where(Case.case_no == case_no))
         if case is None:
             self.report.problems.append(f"case {case_no}: not in the database")
         return case

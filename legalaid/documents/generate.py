@@ -66,6 +66,7 @@ def render_document(
     issued_on: date | None = None,
     templates_root: Path | None = None,
     record_number: bool = True,
+    case: Case | None = None,
 ) -> RenderedDocument:
     """The ``kind`` document of case ``case_no`` in ``locale``, rendered from its template; writes nothing.
 
@@ -74,10 +75,12 @@ def render_document(
     An unknown kind, locale or case, a case not at the kind's step, or a broken template is a UserError.
     The document number is issued and recorded in ``session`` (``legalaid.documents.numbers``); with
     ``record_number=False`` (a dry run) nothing is recorded and the number shown is the one it would get.
+    ``case`` is case ``case_no`` when the caller has it loaded already (the notices of a change).
     """
     document_kind = get_kind(kind)
     checked_locale = check_locale(locale)
-    case = session.scalar(select(Case).where(Case.case_no == case_no))
+    if case is None or case.case_no != case_no:
+        case = session.scalar(select(Case).where(Case.case_no == case_no))
     if case is None:
         raise UnknownCase(f"no case with case number {case_no!r}")
     context = build_context(
