@@ -169,12 +169,14 @@ class _Part:
 
 @dataclass(frozen=True)
 class _PreparedTemplate:
+    """One template's content, ready to render: the parts rendering changes, and the rest of the zip."""
+
     body: _Part
-    # The document's root element, its body's place held by a comment (at body_index), as bytes: each render
-    # parses its own, lxml's trees being one thread's to use.
+    headers_footers: tuple[_Part, ...]
+    # The document's root element with its body's place held by a comment (at body_index), as bytes: each
+    # render parses its own, lxml's trees being one thread's to use.
     document: bytes
     body_index: int
-    headers_footers: tuple[_Part, ...]
     unchanged: bytes  # the normalised zip of every other entry
     compiled: _CompiledOnce
 
