@@ -250,15 +250,20 @@ def _answering(url: str) -> bool:
 
 
 def main() -> None:
+    global CONCURRENCY
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--assignments", type=int, default=600, help="assignment requests (default 600)")
     parser.add_argument("--reads", type=int, default=2000, help="read requests (default 2000)")
     parser.add_argument("--seconds", type=float, default=60, help="at most this long per run (default 60)")
     parser.add_argument(
+        "--concurrency", type=int, default=CONCURRENCY, help=f"clients at once (default {CONCURRENCY})"
+    )
+    parser.add_argument(
         "--threads", type=int, default=4, help="each server's threads, legalaid's web_threads (default 4)"
     )
     parser.add_argument("--serve-bare", nargs=2, metavar=("PORT", "DATABASE_URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    CONCURRENCY = args.concurrency
     if args.serve_bare:
         serve_bare(int(args.serve_bare[0]), args.serve_bare[1], args.threads)
         return

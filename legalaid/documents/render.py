@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, Template
@@ -62,13 +61,16 @@ def make_environment() -> BoundedSandbox:
     return BoundedSandbox(autoescape=True, undefined=StrictUndefined, finalize=_as_text)
 
 
+_STRICT_PARSER = etree.XMLParser(resolve_entities=False)  # recover=False: a broken body is an error
+
+
 class _StrictDocxTemplate(DocxTemplate):  # type: ignore[misc]  # docxtpl ships no type information
     def fix_tables(self, xml: str) -> Any:
         # docxtpl parses the rendered body with recover=True, which silently drops what it cannot parse;
         # parsing strictly first turns that loss into an error.
         try:
-            ElementTree.fromstring(xml)
-        except ElementTree.ParseError as exc:
+            etree.fromstring(xml, _STRICT_PARSER)
+        except etree.XMLSyntaxError as exc:
             raise _MalformedOutput(str(exc)) from None
         return super().fix_tables(xml)
 
