@@ -103,6 +103,15 @@ def test_a_template_with_a_tag_in_its_properties_takes_docxtpl_s_every_step(tmp_
     assert docx.Document(io.BytesIO(rendered)).core_properties.title == "决定书 2012民援第035号"
 
 
+def test_a_property_that_fails_in_python_is_one_line_naming_the_template(tmp_path: Path) -> None:
+    path = make_word_template(tmp_path, ["{{ case_no }}"])
+    document = docx.Document(str(path))
+    document.core_properties.subject = "{{ 1 / 0 }}"
+    document.save(str(path))
+    with pytest.raises(TemplateError, match=r"^template t\.docx: fails when it renders: ZeroDivisionError"):
+        render_template(path, {"case_no": "1"}, name="t.docx")
+
+
 def test_an_unknown_variable_in_a_header_is_one_line_naming_the_template(tmp_path: Path) -> None:
     path = _with_header_footer_and_table(tmp_path)
     context = {"applicant_name": "甲", "case_no": "1", "items": "a"}  # no center_name

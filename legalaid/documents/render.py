@@ -223,7 +223,7 @@ def _prepare(data: bytes, label: str) -> _PreparedTemplate | None:
         return None
     try:
         template.render_properties({}, make_environment())  # as rendering would: a property of plain text
-    except JinjaTemplateError:
+    except Exception:  # a property with a tag (or a broken one): docxtpl's every step, which reports it
         return None
     with _template_errors(label):  # a tag docxtpl cannot turn into Jinja source
         body = _Part(document.part.partname.membername, template.patch_xml(template.get_xml()), "utf-8")
