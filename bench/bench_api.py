@@ -49,6 +49,7 @@ from processes import LEGALAID, ProcessGroup, legalaid_env, wait_for
 from smtp_server import free_port
 
 CONCURRENCY = 20
+DIRECT = 100  # assignments made without HTTP, for what the front door adds
 CASE_NO = "2012民援第{n:05d}号"
 
 
@@ -211,6 +212,32 @@ def serve_bare(port: int, database_url: str, threads: int) -> None:
     uvicorn.run(bare_app(database_url, threads), host="127.0.0.1", port=port, log_level="warning")
 
 
+# The same assignment without HTTP. -------------------------------------------------------------------------
+
+
+def direct_assignments(first: int, count: int) -> None:
+    """``count`` assignments one after the other as ``legalaid case assign`` makes them (the domain call in
+    its transaction, then the hand-off to Redis), without the HTTP front door; prints ms per assignment.
+    Run in a child process with the bench's settings in its environment."""
+    from legalaid.casework import assign_and_notify
+    from legalaid.paths import StagedFiles
+    from legalaid.runtime import build_runtime
+    from workers.handoff import hand_over_queued
+
+    runtime = build_runtime()
+    on = datetime(2012, 10, 12).date()
+    started = time.perf_counter()
+    for n in range(first, first + count):
+        with StagedFiles() as staged, runtime.transaction() as session:
+            done = assign_and_notify(
+                session, runtime.settings, case_no=CASE_NO.format(n=n), lawyer_code="L1", on=on, today=on,
+                staged=staged, by="by bench",
+            )  # fmt: skip
+        hand_over_queued(runtime, done.notices.queued)
+    print(f"{(time.perf_counter() - started) / count * 1000:.1f}")
+    runtime.dispose()
+
+
 # The run. --------------------------------------------------------------------------------------------------
 
 
@@ -262,8 +289,12 @@ def main() -> None:
         "--threads", type=int, default=4, help="each server's threads, legalaid's web_threads (default 4)"
     )
     parser.add_argument("--serve-bare", nargs=2, metavar=("PORT", "DATABASE_URL"), help=argparse.SUPPRESS)
+    parser.add_argument("--direct", nargs=2, type=int, metavar=("FIRST", "COUNT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     CONCURRENCY = args.concurrency
+    if args.direct:
+        direct_assignments(*args.direct)
+        return
     if args.serve_bare:
         serve_bare(int(args.serve_bare[0]), args.serve_bare[1], args.threads)
         return
@@ -277,8 +308,9 @@ def main() -> None:
                 data_dir=folder / "var", database_url=database_url, broker_url=redis_url, log_level="WARNING"
             )
             env["LEGALAID_WEB_THREADS"] = str(args.threads)
-            print(f"preparing {args.assignments + warm} cases on PostgreSQL …", flush=True)
-            token = _prepare(env, folder, args.assignments + warm)
+            cases = args.assignments + warm + DIRECT
+            print(f"preparing {cases} cases on PostgreSQL …", flush=True)
+            token = _prepare(env, folder, cases)
             web_port, bare_port = free_port(), free_port()
             with ProcessGroup(folder, env) as procs:
                 procs.start("web", "web", "--port", str(web_port))
@@ -301,6 +333,10 @@ def main() -> None:
                 wait_for(lambda: _answering(f"{web}/api/v1/health"), timeout=30, what="legalaid web")
                 wait_for(lambda: _answering(f"{bare_base}/bare/select/1"), timeout=30, what="the bare app")
                 results = asyncio.run(_measure(web, bare_base, token, args))
+                direct = subprocess.run(
+                    [sys.executable, __file__, "--direct", str(args.assignments + warm), str(DIRECT)],
+                    env=env, cwd=folder, capture_output=True, text=True, check=True,
+                )  # fmt: skip
     finally:
         with admin.connect() as connection:
             from sqlalchemy import text
@@ -317,6 +353,13 @@ def main() -> None:
         ratio = api.throughput / floor.throughput
         goal = "met" if ratio >= 0.5 and api.p99_ms < 100 else "MISSED"
         print(f"{api.name}: {ratio:.2f}× the bare endpoint's throughput, p99 {api.p99_ms:.0f} ms ({goal})")
+    # What the front door adds: the API's time per assignment (its server works on one at a time: they queue
+    # on the document number's counter row) against the domain's own, one after the other in a process.
+    own, per_request = float(direct.stdout), 1000 / results[0].throughput
+    print(
+        f"the assignment without HTTP (one at a time, {DIRECT}): {own:.1f} ms; over HTTP "
+        f"{per_request:.1f} ms of the server per assignment: the domain is {own / per_request:.2f} of it"
+    )
 
 
 async def _measure(web: str, bare: str, token: str, args: argparse.Namespace) -> list[Result]:
