@@ -90,8 +90,9 @@ class Answer:
 
 class Connection:
     """One kept-alive HTTP/1.1 connection, as light as a client can be: the request's bytes out, the status
-    line, the headers and ``Content-Length`` bytes back. httpx took ≈ 1 ms of the client's CPU a request,
-    which on this 2-core machine the servers' p99 paid for; this takes a tenth of it."""
+    line, the headers and ``Content-Length`` bytes back. httpx's AsyncClient took 3.3-4.2 ms of the client's
+    CPU a request, a whole core at the bare endpoints' 290 req/s on this 2-core machine; this takes
+    0.1-0.35 ms."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str) -> None:
         self.reader, self.writer, self.host = reader, writer, host
