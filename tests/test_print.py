@@ -29,6 +29,7 @@ from pypdf import PdfReader
 from required import service_missing
 
 from legalaid.documents import find_office
+from legalaid.documents.pdf import conversion_command
 
 KINDS = [
     "grant_decision",
@@ -96,17 +97,7 @@ def _missing_tools() -> str | None:
 
 def _convert(office: str, sources: list[Path], folder: Path) -> None:
     """All ``sources`` to PDF in ``folder`` with one LibreOffice run, in a private profile."""
-    command = [
-        office,
-        f"-env:UserInstallation={(folder / 'profile').as_uri()}",
-        "--headless",
-        "--norestore",
-        "--convert-to",
-        "pdf",
-        "--outdir",
-        str(folder),
-        *map(str, sources),
-    ]
+    command = conversion_command(office, sources, folder)
     result = subprocess.run(command, capture_output=True, timeout=CONVERT_TIMEOUT_SECONDS, check=False)
     assert result.returncode == 0, (
         f"LibreOffice failed ({result.returncode}): {result.stderr.decode()[-2000:]}"

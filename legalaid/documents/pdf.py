@@ -40,6 +40,23 @@ def require_office() -> str:
     return office
 
 
+def conversion_command(program: str, sources: list[Path], folder: Path) -> list[str]:
+    """The LibreOffice command that converts ``sources`` to PDF into ``folder`` in one run."""
+    return [
+        program,
+        # A private profile: a LibreOffice the user has open (or another conversion) would otherwise hold
+        # the lock on the shared one, and this conversion would silently do nothing.
+        f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+        "--headless",
+        "--norestore",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(folder),
+        *map(str, sources),
+    ]
+
+
 def to_pdf(
     doc: RenderedDocument, *, office: str | None = None, fonts: FontChoice | None = None
 ) -> RenderedDocument:
@@ -52,19 +69,7 @@ def to_pdf(
         folder = Path(scratch)
         source = folder / "document.docx"
         source.write_bytes(fonts.apply(doc.content))
-        command = [
-            program,
-            # A private profile: a LibreOffice the user has open (or another conversion) would otherwise
-            # hold the lock on the shared one, and this conversion would silently do nothing.
-            f"-env:UserInstallation={(folder / 'profile').as_uri()}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(folder),
-            str(source),
-        ]
+        command = conversion_command(program, [source], folder)
         try:
             result = subprocess.run(
                 command, capture_output=True, timeout=CONVERT_TIMEOUT_SECONDS, check=False
